@@ -1,0 +1,257 @@
+// Phase one of loading: reads every line into a pending rule, collecting host names to
+// resolve. Errors skip their line; warnings keep it. Runs once; may allocate.
+import { formatAddress, parseAddress } from "../addr";
+import {
+  D_BAD_DEST, D_BAD_MASK, D_BAD_POLICY, D_BAD_PORT, D_BAD_SOURCE, D_HOST_BITS, D_LINE_TOO_LONG,
+  D_MIXED_FAMILY, D_NO_SOURCES, D_OLD_FORMAT, D_SYNTAX, P_LC, P_LRR, P_ONEVIPA, P_RANDOM, P_RR,
+  RULE_BIND, RULE_DEST, SCRATCH,
+} from "../abi";
+import { error, warning } from "./diag";
+import { isHostName, Lexer, MAX_LINE, parseDecimal, tokenIs } from "./lexer";
+import { internName } from "./names";
+import { maskWord } from "../table/prefix";
+
+export class Pending {
+  line: u32 = 0;
+  kind: u32 = 0;
+  policy: u32 = 0;
+  perm: u32 = 0;
+  prefix: u32 = 0;
+  portLo: u32 = 0;
+  portHi: u32 = 0;
+  destName: i32 = -1;   // a host name to resolve, or -1 for a literal
+  destFamily: u32 = 0;  // 4 or 6 for a literal
+  d0: u32 = 0; d1: u32 = 0; d2: u32 = 0; d3: u32 = 0;
+  srcFirst: i32 = 0;    // first item in `sourceItems`
+  srcCount: i32 = 0;
+}
+
+// Per source: family (0 = host name), name index or word 0, words 1-3, column.
+export const SOURCE_ITEM: i32 = 6;
+export const sourceItems = new Array<u32>();
+export const pending = new Array<Pending>();
+
+const WILDCARD_WORD = ".INADDR_ANY";
+
+function ipWord(p: usize, w: i32): u32 {
+  return bswap<u32>(load<u32>(p + (w << 2)));
+}
+
+export function parseConfig(base: usize, len: u32): void {
+  const lx = new Lexer(base, len);
+  while (lx.nextLine()) {
+    if (lx.lineLength() > MAX_LINE) {
+      error(D_LINE_TOO_LONG, lx.line, 0,
+        `line is ${lx.lineLength()} bytes long; lines may be at most ${MAX_LINE} bytes: split the rule into several lines`);
+      continue;
+    }
+    if (lx.count == 0) continue;
+    if (lx.tooManyTokens) {
+      error(D_SYNTAX, lx.line, 0, "too many sources on one line (at most 4095): split the rule into several lines");
+      continue;
+    }
+    if (tokenIs(lx.start(0), lx.len(0), WILDCARD_WORD)) parseBindLine(lx);
+    else parseDestLine(lx);
+  }
+}
+
+function parseDestLine(lx: Lexer): void {
+  const t = lx.start(0);
+  const tlen = lx.len(0);
+  let slash = -1;
+  for (let i = tlen - 1; i >= 0; i--) if (load<u8>(t + i) == 0x2f) { slash = i; break; }
+  const destLen = slash < 0 ? tlen : slash;
+  const p = new Pending();
+  p.line = lx.line;
+  p.kind = RULE_DEST;
+
+  if (tokenIs(t, tlen, "INADDR_ANY")) {
+    error(D_BAD_DEST, lx.line, 1, "'INADDR_ANY' needs its leading dot: write .INADDR_ANY PORT[-PORT] POLICY SOURCE...");
+    return;
+  }
+  const family = parseAddress(t, destLen, SCRATCH);
+  if (family) {
+    p.destFamily = family;
+    p.d0 = ipWord(SCRATCH, 0); p.d1 = ipWord(SCRATCH, 1);
+    p.d2 = ipWord(SCRATCH, 2); p.d3 = ipWord(SCRATCH, 3);
+  } else if (isHostName(t, destLen)) {
+    p.destName = -2; // interned below, once the line is known to be valid
+  } else {
+    error(D_BAD_DEST, lx.line, 1,
+      `'${String.UTF8.decodeUnsafe(t, destLen)}' is neither an IP address nor a host name: write a destination such as 10.0.0.0/8, 2001:db8::/32 or db.example.com/32`);
+    return;
+  }
+  if (slash < 0) {
+    const example = family == 6 ? "/128" : "/32";
+    error(D_BAD_MASK, lx.line, 1 + tlen,
+      `missing prefix length after '${lx.text(0)}': write ${lx.text(0)}${example} for one host, or NETWORK/BITS for a range`);
+    return;
+  }
+  const maxPrefix = family == 4 ? 32 : 128;
+  const prefix = parseDecimal(t + slash + 1, tlen - slash - 1, 3);
+  if (prefix < 0 || prefix > maxPrefix) {
+    const shown = String.UTF8.decodeUnsafe(t + slash + 1, tlen - slash - 1);
+    const what = family == 4 ? "IPv4" : family == 6 ? "IPv6" : "a host name";
+    error(D_BAD_MASK, lx.line, <u32>(2 + slash),
+      `prefix length '${shown}' is not valid for ${what}: write a number from 0 to ${maxPrefix} after the '/'`);
+    return;
+  }
+  p.prefix = <u32>prefix;
+  if (!parsePolicyAndSources(lx, p, 1)) return;
+
+  if (family) {
+    const m0 = p.d0 & maskWord(prefix, 0), m1 = p.d1 & maskWord(prefix, 1);
+    const m2 = p.d2 & maskWord(prefix, 2), m3 = p.d3 & maskWord(prefix, 3);
+    if (family == 4) { // IPv4 lives in word 0; the other words are zero
+      if (m0 != p.d0) hostBitsWarning(lx, slash, prefix, 4, m0, 0, 0, 0);
+    } else if (m0 != p.d0 || m1 != p.d1 || m2 != p.d2 || m3 != p.d3) {
+      hostBitsWarning(lx, slash, prefix, 6, m0, m1, m2, m3);
+    }
+    p.d0 = m0; p.d1 = m1; p.d2 = m2; p.d3 = m3;
+  } else {
+    p.destName = internName(t, destLen);
+  }
+  pending.push(p);
+}
+
+function hostBitsWarning(lx: Lexer, slash: i32, prefix: i32, family: u32,
+                         m0: u32, m1: u32, m2: u32, m3: u32): void {
+  store<u32>(SCRATCH + 64, bswap<u32>(m0)); store<u32>(SCRATCH + 68, bswap<u32>(m1));
+  store<u32>(SCRATCH + 72, bswap<u32>(m2)); store<u32>(SCRATCH + 76, bswap<u32>(m3));
+  const len = formatAddress(family, SCRATCH + 64, SCRATCH + 96);
+  const net = String.UTF8.decodeUnsafe(SCRATCH + 96, len);
+  warning(D_HOST_BITS, lx.line, 1,
+    `'${lx.text(0)}' has host bits set beyond /${prefix}; they are ignored: write ${net}/${prefix}`);
+}
+
+
+function parseBindLine(lx: Lexer): void {
+  const p = new Pending();
+  p.line = lx.line;
+  p.kind = RULE_BIND;
+  if (lx.count < 2) {
+    error(D_BAD_PORT, lx.line, 1 + <u32>lx.len(0),
+      ".INADDR_ANY needs a port or port range: write .INADDR_ANY 1024-65535 POLICY SOURCE...");
+    return;
+  }
+  const t = lx.start(1);
+  const tlen = lx.len(1);
+  let dash = -1;
+  for (let i = 0; i < tlen; i++) if (load<u8>(t + i) == 0x2d) { dash = i; break; }
+  const lo = parseDecimal(t, dash < 0 ? tlen : dash, 5);
+  const hi = dash < 0 ? lo : parseDecimal(t + dash + 1, tlen - dash - 1, 5);
+  if (lo < 0 || hi < 0 || lo > 65535 || hi > 65535) {
+    error(D_BAD_PORT, lx.line, lx.column(1),
+      `'${lx.text(1)}' is not a port or port range: write a port from 0 to 65535, or FIRST-LAST such as 1024-65535`);
+    return;
+  }
+  if (lo > hi) {
+    error(D_BAD_PORT, lx.line, lx.column(1),
+      `port range '${lx.text(1)}' is reversed: write ${hi}-${lo}`);
+    return;
+  }
+  p.portLo = <u32>lo;
+  p.portHi = <u32>hi;
+  if (!parsePolicyAndSources(lx, p, 2)) return;
+  pending.push(p);
+}
+
+// Reads the policy word at token `at` and the sources after it into `p`.
+// Returns false (after reporting) if the line must be skipped.
+function parsePolicyAndSources(lx: Lexer, p: Pending, at: i32): bool {
+  if (lx.count <= at) {
+    error(D_NO_SOURCES, lx.line, 0,
+      "no policy and no source addresses: write e.g. 10.0.0.0/8 onevipa 192.0.2.1 (policy onevipa, random, lrr, rr:600 or lc)");
+    return false;
+  }
+  let firstSource = at + 1;
+  const w = lx.start(at);
+  const wlen = lx.len(at);
+  if (parseAddress(w, wlen, SCRATCH)) {
+    // src_vipa 1.x: DEST/MASK SRC, without a policy
+    p.policy = P_ONEVIPA;
+    firstSource = at;
+    const rest = lineText(lx, at);
+    warning(D_OLD_FORMAT, lx.line, lx.column(at),
+      `src_vipa 1.x form without a policy: read as onevipa; write '${lx.text(0)}${at == 2 ? " " + lx.text(1) : ""} onevipa ${rest}'`);
+  } else {
+    parsePolicy(lx, at, p);
+  }
+  if (lx.count <= firstSource) {
+    error(D_NO_SOURCES, lx.line, 0,
+      `no source addresses after the policy: write at least one, e.g. ${lx.text(0)}${at == 2 ? " " + lx.text(1) : ""} ${lx.text(at)} 192.0.2.1`);
+    return false;
+  }
+  let literalFamily: u32 = 0;
+  let mixedAt: i32 = -1;
+  if (p.kind == RULE_DEST) literalFamily = p.destFamily;
+  p.srcFirst = sourceItems.length / SOURCE_ITEM;
+  const itemsBefore = sourceItems.length;
+  for (let i = firstSource; i < lx.count; i++) {
+    const s = lx.start(i);
+    const slen = lx.len(i);
+    const family = parseAddress(s, slen, SCRATCH);
+    if (family) {
+      if (literalFamily && family != literalFamily && mixedAt < 0) mixedAt = i;
+      if (!literalFamily) literalFamily = family;
+      sourceItems.push(family);
+      for (let k = 0; k < 4; k++) sourceItems.push(ipWord(SCRATCH, k));
+    } else if (isHostName(s, slen)) {
+      sourceItems.push(0);
+      sourceItems.push(0xFFFFFFFF); // name index, set once the line is known to be valid
+      sourceItems.push(0); sourceItems.push(0); sourceItems.push(0);
+    } else {
+      sourceItems.length = itemsBefore;
+      const hint = slen > 0 && load<u8>(s + slen - 1) == 0x2c ? " (separate sources with blanks, not commas)" : "";
+      error(D_BAD_SOURCE, lx.line, lx.column(i),
+        `source '${lx.text(i)}' is neither an IP address nor a host name${hint}: write an address such as 192.0.2.1 or 2001:db8::1, or a host name`);
+      return false;
+    }
+    sourceItems.push(lx.column(i));
+  }
+  if (mixedAt >= 0) {
+    sourceItems.length = itemsBefore;
+    error(D_MIXED_FAMILY, lx.line, lx.column(mixedAt),
+      `'${lx.text(mixedAt)}' mixes IPv4 and IPv6 in one rule: write one rule per address family`);
+    return false;
+  }
+  // The line is valid: now intern its host names.
+  for (let i = firstSource, item = itemsBefore; i < lx.count; i++, item += SOURCE_ITEM) {
+    if (sourceItems[item] == 0) sourceItems[item + 1] = <u32>internName(lx.start(i), lx.len(i));
+  }
+  p.srcCount = lx.count - firstSource;
+  return true;
+}
+
+function lineText(lx: Lexer, from: i32): string {
+  let s = "";
+  for (let i = from; i < lx.count; i++) s += (i > from ? " " : "") + lx.text(i);
+  return s;
+}
+
+function parsePolicy(lx: Lexer, at: i32, p: Pending): void {
+  const w = lx.start(at);
+  const wlen = lx.len(at);
+  if (tokenIs(w, wlen, "onevipa")) { p.policy = P_ONEVIPA; return; }
+  if (tokenIs(w, wlen, "random")) { p.policy = P_RANDOM; return; }
+  if (tokenIs(w, wlen, "lrr")) { p.policy = P_LRR; return; }
+  if (tokenIs(w, wlen, "lc")) { p.policy = P_LC; return; }
+  p.policy = P_LRR; // the manual: a policy that cannot be parsed means round robin
+  if (wlen >= 2 && tokenIs(w, 2, "rr") && (wlen == 2 || load<u8>(w + 2) == 0x3a)) {
+    if (wlen == 6) {
+      let perm: u32 = 0;
+      let ok = true;
+      for (let i = 3; i < 6; i++) {
+        const d = <u32>load<u8>(w + i) - 0x30;
+        if (d > 7) ok = false;
+        perm = (perm << 3) | d;
+      }
+      if (ok) { p.policy = P_RR; p.perm = perm; return; }
+    }
+    warning(D_BAD_POLICY, lx.line, lx.column(at),
+      `'${lx.text(at)}': rr needs exactly three octal permission digits for its shared counter; using round robin per process (lrr): write e.g. rr:600`);
+    return;
+  }
+  warning(D_BAD_POLICY, lx.line, lx.column(at),
+    `unknown policy '${lx.text(at)}'; using round robin per process (lrr): write onevipa, random, lrr, rr:600 or lc`);
+}
