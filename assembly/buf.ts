@@ -5,6 +5,14 @@ export class Buf {
   used: u32 = 0;
   cap: u32 = 0;
 
+  // Makes room for `bytes` more without using them (avoids copies while growing).
+  reserve(bytes: u32): void {
+    const need = this.used + bytes;
+    if (need <= this.cap) return;
+    this.ptr = this.ptr ? heap.realloc(this.ptr, need) : heap.alloc(need);
+    this.cap = need;
+  }
+
   // Reserves `bytes` more and returns the offset of the new space, zeroed.
   grow(bytes: u32): u32 {
     const at = this.used;

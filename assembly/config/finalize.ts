@@ -6,13 +6,13 @@ import {
 import { formatAddress } from "../addr";
 import { note, warning } from "./diag";
 import { names } from "./names";
-import { Pending, pending, SOURCE_ITEM, sourceItems } from "./parse";
+import { destLineCount, itemWord, Pending, pendingAt, pendingCount } from "./parse";
 import { binds4, binds6 } from "../table/binds";
 import { maskWord, prefixes4, prefixes6 } from "../table/prefix";
 import {
   addRule, addSource, freeze, R_COUNTER, R_DEST, R_FAMILY, R_KIND, R_LINE, R_PERM, R_POLICY,
   R_PORT_HI, R_PORT_LO, R_PREFIX, R_SHADOWED_BY, R_SRC_COUNT, R_SRC_FIRST, rulePtrBuilding,
-  sourceCount,
+  reserveRules, sourceCount,
 } from "../table/rules";
 import { below } from "../policy/rng";
 import { prepareNotices } from "../policy/notices";
@@ -21,8 +21,10 @@ const PORTABLE_SOURCES = 8; // src_vipa 2.x's limit per destination
 
 export function finalizeConfig(): void {
   let anyRr = false;
-  for (let i = 0; i < pending.length; i++) {
-    const p = unchecked(pending[i]);
+  const p = new Pending();
+  reserveTables();
+  for (let i = 0; i < pendingCount; i++) {
+    pendingAt(i, p);
     if (p.policy == P_RR) anyRr = true;
     warnUnresolvedSources(p);
     if (p.destName >= 0) {
@@ -68,6 +70,13 @@ export function finalizeConfig(): void {
   freeze();
 }
 
+// Sizes the tables for the lines parsed, so that building them copies nothing.
+function reserveTables(): void {
+  reserveRules(<u32>pendingCount);
+  prefixes4.reserve(destLineCount(4));
+  prefixes6.reserve(destLineCount(6));
+}
+
 function noSourcesLeft(p: Pending, family: u32): void {
   const which = family ? `IPv${family} ` : "";
   warning(D_FAMILY_EMPTY, p.line, 0,
@@ -76,21 +85,21 @@ function noSourcesLeft(p: Pending, family: u32): void {
 
 function warnUnresolvedSources(p: Pending): void {
   for (let s = 0; s < p.srcCount; s++) {
-    const item = (p.srcFirst + s) * SOURCE_ITEM;
-    if (sourceItems[item] != 0) continue;
-    const name = names[sourceItems[item + 1]];
+    const item = p.srcFirst + s;
+    if (itemWord(item, 0) != 0) continue;
+    const name = names[itemWord(item, 1)];
     if (name.count()) continue;
-    warning(D_RESOLVE_FAILED, p.line, sourceItems[item + 5],
+    warning(D_RESOLVE_FAILED, p.line, itemWord(item, 5),
       `source '${name.text}' did not resolve (${name.whyUnresolved()}); it is skipped: check the name or write the address`);
   }
 }
 
 function hasSourceOfFamily(p: Pending, family: u32): bool {
   for (let s = 0; s < p.srcCount; s++) {
-    const item = (p.srcFirst + s) * SOURCE_ITEM;
-    const f = sourceItems[item];
+    const item = p.srcFirst + s;
+    const f = itemWord(item, 0);
     if (f == family) return true;
-    if (f == 0 && names[sourceItems[item + 1]].hasFamily(family)) return true;
+    if (f == 0 && names[itemWord(item, 1)].hasFamily(family)) return true;
   }
   return false;
 }
@@ -105,14 +114,14 @@ function buildSources(p: Pending, family: u32): i32 {
   const first = sourceCount();
   let n: u32 = 0;
   for (let s = 0; s < p.srcCount; s++) {
-    const item = (p.srcFirst + s) * SOURCE_ITEM;
-    const f = sourceItems[item];
+    const item = p.srcFirst + s;
+    const f = itemWord(item, 0);
     if (f == family) {
-      putWords(family, sourceItems[item + 1], sourceItems[item + 2], sourceItems[item + 3], sourceItems[item + 4]);
+      putWords(family, itemWord(item, 1), itemWord(item, 2), itemWord(item, 3), itemWord(item, 4));
       addSource(SCRATCH);
       n++;
     } else if (f == 0) {
-      const name = names[sourceItems[item + 1]];
+      const name = names[itemWord(item, 1)];
       for (let a = 0; a < name.count(); a++) {
         if (name.family(a) != family) continue;
         putWords(family, name.word(a, 0), name.word(a, 1), name.word(a, 2), name.word(a, 3));

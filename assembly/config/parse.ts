@@ -10,6 +10,7 @@ import { error, warning } from "./diag";
 import { isHostName, Lexer, MAX_LINE, parseDecimal, tokenIs } from "./lexer";
 import { internName } from "./names";
 import { maskWord } from "../table/prefix";
+import { Buf } from "../buf";
 
 export class Pending {
   line: u32 = 0;
@@ -22,14 +23,70 @@ export class Pending {
   destName: i32 = -1;   // a host name to resolve, or -1 for a literal
   destFamily: u32 = 0;  // 4 or 6 for a literal
   d0: u32 = 0; d1: u32 = 0; d2: u32 = 0; d3: u32 = 0;
-  srcFirst: i32 = 0;    // first item in `sourceItems`
+  srcFirst: i32 = 0;    // first source item
   srcCount: i32 = 0;
+
+  reset(line: u32, kind: u32): void {
+    this.line = line; this.kind = kind; this.policy = 0; this.perm = 0; this.prefix = 0;
+    this.portLo = 0; this.portHi = 0; this.destName = -1; this.destFamily = 0;
+    this.d0 = 0; this.d1 = 0; this.d2 = 0; this.d3 = 0; this.srcFirst = 0; this.srcCount = 0;
+  }
 }
 
-// Per source: family (0 = host name), name index or word 0, words 1-3, column.
+// Valid lines are kept as flat records (the fields of Pending, in order, 4 bytes each), not
+// as objects: a 100,000-line configuration then costs a few megabytes, not tens.
+const PENDING_SIZE: u32 = offsetof<Pending>();
+const lines = new Buf();
+export let pendingCount: i32 = 0;
+// destination lines per family (a host name may give either), to size the prefix tables
+let destLines4: u32 = 0;
+let destLines6: u32 = 0;
+
+function keep(p: Pending): void {
+  const offset = lines.grow(PENDING_SIZE); // grow first: it may move the block
+  const at = lines.ptr + offset;
+  memory.copy(at, changetype<usize>(p), PENDING_SIZE);
+  pendingCount++;
+  if (p.kind == RULE_DEST) {
+    if (p.destFamily != 6) destLines4++;
+    if (p.destFamily != 4) destLines6++;
+  }
+}
+
+// Loads pending line `i` into `p`.
+export function pendingAt(i: i32, p: Pending): void {
+  memory.copy(changetype<usize>(p), lines.ptr + <usize>i * PENDING_SIZE, PENDING_SIZE);
+}
+
+export function destLineCount(family: u32): u32 {
+  return family == 4 ? destLines4 : destLines6;
+}
+
+// Per source, six words: family (0 = host name), name index or word 0, words 1-3, column.
 export const SOURCE_ITEM: i32 = 6;
-export const sourceItems = new Array<u32>();
-export const pending = new Array<Pending>();
+const items = new Buf();
+
+function pushItem(family: u32, w0: u32, w1: u32, w2: u32, w3: u32, column: u32): void {
+  const offset = items.grow(SOURCE_ITEM * 4); // grow first: it may move the block
+  const at = items.ptr + offset;
+  store<u32>(at, family); store<u32>(at + 4, w0); store<u32>(at + 8, w1);
+  store<u32>(at + 12, w2); store<u32>(at + 16, w3); store<u32>(at + 20, column);
+}
+
+@inline export function itemCount(): i32 {
+  return <i32>(items.used / <u32>(SOURCE_ITEM * 4));
+}
+
+// Word `w` of source item `i`.
+@inline export function itemWord(i: i32, w: i32): u32 {
+  return load<u32>(items.ptr + (<usize>(i * SOURCE_ITEM + w) << 2));
+}
+
+@inline function setItemWord(i: i32, w: i32, v: u32): void {
+  store<u32>(items.ptr + (<usize>(i * SOURCE_ITEM + w) << 2), v);
+}
+
+const scratchLine = new Pending();
 
 const WILDCARD_WORD = ".INADDR_ANY";
 
@@ -37,7 +94,21 @@ function ipWord(p: usize, w: i32): u32 {
   return bswap<u32>(load<u32>(p + (w << 2)));
 }
 
+// What one typical line (two sources) costs from parsing to the final tables, in bytes.
+const BYTES_PER_LINE: u32 = 400;
+
+// Grows memory once for the whole load: left to itself the allocator doubles memory
+// whenever it runs out, which would leave up to half of it unused.
+function reserveFor(base: usize, len: u32): void {
+  let n: u32 = 1;
+  for (let p = base, end = base + len; p < end; p++) if (load<u8>(p) == 0x0a) n++;
+  memory.grow(<i32>((n * BYTES_PER_LINE) >> 16) + 1);
+  lines.reserve(n * offsetof<Pending>());
+  items.reserve(n * 2 * SOURCE_ITEM * 4);
+}
+
 export function parseConfig(base: usize, len: u32): void {
+  reserveFor(base, len);
   const lx = new Lexer(base, len);
   while (lx.nextLine()) {
     if (lx.lineLength() > MAX_LINE) {
@@ -61,9 +132,8 @@ function parseDestLine(lx: Lexer): void {
   let slash = -1;
   for (let i = tlen - 1; i >= 0; i--) if (load<u8>(t + i) == 0x2f) { slash = i; break; }
   const destLen = slash < 0 ? tlen : slash;
-  const p = new Pending();
-  p.line = lx.line;
-  p.kind = RULE_DEST;
+  const p = scratchLine;
+  p.reset(lx.line, RULE_DEST);
 
   if (tokenIs(t, tlen, "INADDR_ANY")) {
     error(D_BAD_DEST, lx.line, 1, "'INADDR_ANY' needs its leading dot: write .INADDR_ANY PORT[-PORT] POLICY SOURCE...");
@@ -111,7 +181,7 @@ function parseDestLine(lx: Lexer): void {
   } else {
     p.destName = internName(t, destLen);
   }
-  pending.push(p);
+  keep(p);
 }
 
 function hostBitsWarning(lx: Lexer, slash: i32, prefix: i32, family: u32,
@@ -126,9 +196,8 @@ function hostBitsWarning(lx: Lexer, slash: i32, prefix: i32, family: u32,
 
 
 function parseBindLine(lx: Lexer): void {
-  const p = new Pending();
-  p.line = lx.line;
-  p.kind = RULE_BIND;
+  const p = scratchLine;
+  p.reset(lx.line, RULE_BIND);
   if (lx.count < 2) {
     error(D_BAD_PORT, lx.line, 1 + <u32>lx.len(0),
       ".INADDR_ANY needs a port or port range: write .INADDR_ANY 1024-65535 POLICY SOURCE...");
@@ -153,7 +222,7 @@ function parseBindLine(lx: Lexer): void {
   p.portLo = <u32>lo;
   p.portHi = <u32>hi;
   if (!parsePolicyAndSources(lx, p, 2)) return;
-  pending.push(p);
+  keep(p);
 }
 
 // Reads the policy word at token `at` and the sources after it into `p`.
@@ -185,8 +254,8 @@ function parsePolicyAndSources(lx: Lexer, p: Pending, at: i32): bool {
   let literalFamily: u32 = 0;
   let mixedAt: i32 = -1;
   if (p.kind == RULE_DEST) literalFamily = p.destFamily;
-  p.srcFirst = sourceItems.length / SOURCE_ITEM;
-  const itemsBefore = sourceItems.length;
+  p.srcFirst = itemCount();
+  const itemsBefore = items.used;
   for (let i = firstSource; i < lx.count; i++) {
     const s = lx.start(i);
     const slen = lx.len(i);
@@ -194,30 +263,27 @@ function parsePolicyAndSources(lx: Lexer, p: Pending, at: i32): bool {
     if (family) {
       if (literalFamily && family != literalFamily && mixedAt < 0) mixedAt = i;
       if (!literalFamily) literalFamily = family;
-      sourceItems.push(family);
-      for (let k = 0; k < 4; k++) sourceItems.push(ipWord(SCRATCH, k));
+      pushItem(family, ipWord(SCRATCH, 0), ipWord(SCRATCH, 1), ipWord(SCRATCH, 2), ipWord(SCRATCH, 3), lx.column(i));
     } else if (isHostName(s, slen)) {
-      sourceItems.push(0);
-      sourceItems.push(0xFFFFFFFF); // name index, set once the line is known to be valid
-      sourceItems.push(0); sourceItems.push(0); sourceItems.push(0);
+      // the name index is set once the line is known to be valid
+      pushItem(0, 0xFFFFFFFF, 0, 0, 0, lx.column(i));
     } else {
-      sourceItems.length = itemsBefore;
+      items.used = itemsBefore;
       const hint = slen > 0 && load<u8>(s + slen - 1) == 0x2c ? " (separate sources with blanks, not commas)" : "";
       error(D_BAD_SOURCE, lx.line, lx.column(i),
         `source '${lx.text(i)}' is neither an IP address nor a host name${hint}: write an address such as 192.0.2.1 or 2001:db8::1, or a host name`);
       return false;
     }
-    sourceItems.push(lx.column(i));
   }
   if (mixedAt >= 0) {
-    sourceItems.length = itemsBefore;
+    items.used = itemsBefore;
     error(D_MIXED_FAMILY, lx.line, lx.column(mixedAt),
       `'${lx.text(mixedAt)}' mixes IPv4 and IPv6 in one rule: write one rule per address family`);
     return false;
   }
   // The line is valid: now intern its host names.
-  for (let i = firstSource, item = itemsBefore; i < lx.count; i++, item += SOURCE_ITEM) {
-    if (sourceItems[item] == 0) sourceItems[item + 1] = <u32>internName(lx.start(i), lx.len(i));
+  for (let i = firstSource, item = p.srcFirst; i < lx.count; i++, item++) {
+    if (itemWord(item, 0) == 0) setItemWord(item, 1, <u32>internName(lx.start(i), lx.len(i)));
   }
   p.srcCount = lx.count - firstSource;
   return true;

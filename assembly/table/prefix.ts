@@ -27,6 +27,13 @@ export class PrefixTable {
   lengthCount: i32 = 0;
   present: StaticArray<bool> = new StaticArray<bool>(129);
 
+  // Sizes the table for `n` keys at most half full.
+  reserve(n: u32): void {
+    let capacity: u32 = 16;
+    while (capacity < n * 2 && capacity < (1 << 30)) capacity <<= 1;
+    if (capacity > this.capacity) this.rehash(capacity);
+  }
+
   // Inserts or replaces; returns the rule the key had before plus one (0 if none).
   insert(k0: u32, k1: u32, k2: u32, k3: u32, len: u32, rule: u32): u32 {
     if ((this.size + 1) * 2 > this.capacity) this.rehash(this.capacity ? this.capacity * 2 : 16);

@@ -35,6 +35,12 @@ export let rulesBase: usize = 0;
 export let sourcesBase: usize = 0;
 export let countsBase: usize = 0;
 
+export function reserveRules(n: u32): void {
+  rules.reserve(n * RULE_SIZE);
+  sources.reserve(n * 2 * 16);
+  counts.reserve(n * 2 * 4);
+}
+
 export function addRule(): u32 {
   rules.grow(RULE_SIZE);
   return ruleCount++;
