@@ -54,6 +54,7 @@ export const D_HOST_BITS: u32 = 22;
 export const D_RESOLVE_FAILED: u32 = 23;
 export const D_FAMILY_EMPTY: u32 = 24;
 export const D_SHADOWED: u32 = 25;
+export const D_SHORT_PREFIX: u32 = 27;
 export const D_NOT_PORTABLE: u32 = 40;
 
 // Fixed areas: static data, so the decision path never allocates.

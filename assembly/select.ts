@@ -56,8 +56,9 @@ export function select(kind: u32, family: u32, a0: u32, a1: u32, a2: u32, a3: u3
   const index = choose(r);
   const src = sourcePtr(r, index);
   const out = RESULT + RES_ADDR;
+  const wildcard = (load<u64>(src) | load<u64>(src + 8)) == 0;
   let resultFlags: u32 = 0;
-  if (mapped) {
+  if (mapped && !wildcard) {
     store<u64>(out, 0);
     store<u32>(out + 8, 0xFFFF0000); // bytes 00 00 ff ff
     store<u32>(out + 12, load<u32>(src));
@@ -65,8 +66,8 @@ export function select(kind: u32, family: u32, a0: u32, a1: u32, a2: u32, a3: u3
   } else {
     store<u64>(out, load<u64>(src));
     store<u64>(out + 8, load<u64>(src + 8));
+    if (mapped) resultFlags |= RF_MAPPED; // the wildcard stays all zero: `::`
   }
-  const wildcard = (load<u64>(src) | load<u64>(src + 8)) == 0;
   const policy = load<u32>(r + R_POLICY);
   if (policy == P_LC) {
     if (wildcard) uncount(r, index);

@@ -1,7 +1,7 @@
 // Phase two of loading: turns pending lines plus the resolver's answers into rules,
 // source blocks and lookup tables. Runs once; may allocate. Afterwards nothing allocates.
 import {
-  D_FAMILY_EMPTY, D_NOT_PORTABLE, D_RESOLVE_FAILED, D_SHADOWED, P_LRR, P_RR, RULE_DEST, SCRATCH,
+  D_FAMILY_EMPTY, D_NOT_PORTABLE, D_RESOLVE_FAILED, D_SHADOWED, D_SHORT_PREFIX, P_LC, P_LRR, P_RR, RULE_DEST, SCRATCH,
 } from "../abi";
 import { formatAddress } from "../addr";
 import { note, warning } from "./diag";
@@ -10,7 +10,7 @@ import { destLineCount, itemWord, Pending, pendingAt, pendingCount } from "./par
 import { binds4, binds6 } from "../table/binds";
 import { maskWord, prefixes4, prefixes6 } from "../table/prefix";
 import {
-  addRule, addSource, freeze, R_COUNTER, R_DEST, R_FAMILY, R_KIND, R_LINE, R_PERM, R_POLICY,
+  addRule, addSource, freeze, R_COUNTER, R_LC_LAST, R_DEST, R_FAMILY, R_KIND, R_LINE, R_PERM, R_POLICY,
   R_PORT_HI, R_PORT_LO, R_PREFIX, R_SHADOWED_BY, R_SRC_COUNT, R_SRC_FIRST, rulePtrBuilding,
   reserveRules, sourceCount,
 } from "../table/rules";
@@ -46,6 +46,10 @@ export function finalizeConfig(): void {
           warning(D_FAMILY_EMPTY, p.line, 1,
             `'${name.text}' has IPv${family} addresses but the line has no IPv${family} source; no IPv${family} rule: add an IPv${family} source if you want one`);
           continue;
+        }
+        if (family == 6 && p.prefix <= 32) {
+          warning(D_SHORT_PREFIX, p.line, 1,
+            `/${p.prefix} is applied to the IPv6 addresses of '${name.text}' too, which makes each a whole IPv6 network: write a separate IPv6 line with a longer prefix (e.g. /128) if that is not meant`);
         }
         for (let a = 0; a < name.count(); a++) {
           if (name.family(a) != family) continue;
@@ -163,6 +167,8 @@ function newRule(p: Pending, family: u32, block: i32): u32 {
   if ((p.policy == P_LRR || p.policy == P_RR) && lastBlockCount > 1) {
     store<u32>(r + R_COUNTER, below(lastBlockCount));
   }
+  // lc breaks ties starting after the last pick: the first socket gets the first source
+  if (p.policy == P_LC) store<u32>(r + R_LC_LAST, lastBlockCount - 1);
   return id;
 }
 

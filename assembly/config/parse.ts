@@ -7,7 +7,7 @@ import {
   RULE_BIND, RULE_DEST, SCRATCH,
 } from "../abi";
 import { error, warning } from "./diag";
-import { isHostName, Lexer, MAX_LINE, parseDecimal, tokenIs } from "./lexer";
+import { isHostName, Lexer, MAX_LINE, MAX_TOKENS, parseDecimal, tokenIs } from "./lexer";
 import { internName } from "./names";
 import { maskWord } from "../table/prefix";
 import { Buf } from "../buf";
@@ -118,7 +118,7 @@ export function parseConfig(base: usize, len: u32): void {
     }
     if (lx.count == 0) continue;
     if (lx.tooManyTokens) {
-      error(D_SYNTAX, lx.line, 0, "too many sources on one line (at most 4095): split the rule into several lines");
+      error(D_SYNTAX, lx.line, 0, `too many words on one line: a rule may have at most ${MAX_TOKENS - 3} sources; split the rule into several lines with the same destination`);
       continue;
     }
     if (tokenIs(lx.start(0), lx.len(0), WILDCARD_WORD)) parseBindLine(lx);
@@ -229,8 +229,9 @@ function parseBindLine(lx: Lexer): void {
 // Returns false (after reporting) if the line must be skipped.
 function parsePolicyAndSources(lx: Lexer, p: Pending, at: i32): bool {
   if (lx.count <= at) {
+    const example = p.kind == RULE_BIND ? `${lx.text(0)} ${lx.text(1)} onevipa 192.0.2.1` : `${lx.text(0)} onevipa 192.0.2.1`;
     error(D_NO_SOURCES, lx.line, 0,
-      "no policy and no source addresses: write e.g. 10.0.0.0/8 onevipa 192.0.2.1 (policy onevipa, random, lrr, rr:600 or lc)");
+      `no policy and no source addresses: write e.g. ${example} (policy onevipa, random, lrr, rr:600 or lc)`);
     return false;
   }
   let firstSource = at + 1;
