@@ -1,0 +1,102 @@
+// `src-vipa explain`: which rule a connect (or a wildcard bind) gets, and which source
+// the next decision picks.
+import type { Engine, Rule } from '../engine.js';
+import {
+  type CommandContext, defaultConfigFile, EXIT_OK, loadConfigFile, reportErrors,
+} from './context.js';
+import { resolveTarget, type Target, type TargetOptions } from './target.js';
+
+export type ExplainOptions = TargetOptions & {
+  /** Default: $SRC_VIPA_CONFIG_FILE, else /etc/src_vipa.conf. */
+  config?: string;
+  json?: boolean;
+};
+
+export interface Explanation {
+  line: number;
+  /** DEST/PREFIX of a destination rule, `.INADDR_ANY FIRST-LAST` of a bind statement. */
+  rule: string;
+  policy: string;
+  sources: string[];
+  /** The source the next decision picks (::ffff:a.b.c.d when an IPv4 rule answers an IPv6 socket). */
+  source: string;
+  index: number;
+  /** 'keep': the source is the wildcard, so the call is left alone. */
+  code: 'bind' | 'keep';
+  mapped: boolean;
+}
+
+export const explainUsage = `Usage: src-vipa explain [--config FILE] [--json] DEST [PORT]
+       src-vipa explain [--config FILE] [--json] --bind PORT [--family 4|6] [--v6only]
+
+Shows the rule that a socket connecting to DEST (an IPv4 or IPv6 address, or a host
+name; ::ffff:a.b.c.d is matched by the IPv4 rules) would get, or the .INADDR_ANY
+statement that a bind of the wildcard address on PORT would get: its line, policy and
+sources, and the source the next decision picks.
+
+Options:
+  --config FILE   the configuration (default: $SRC_VIPA_CONFIG_FILE, else /etc/src_vipa.conf)
+  --json          print {"line":…,"policy":…,"sources":[…],"source":…}; {"line":null}
+                  when no rule matches
+  --bind PORT     explain a bind of the wildcard address on PORT
+  --family 4|6    the family of that bind (default 4)
+  --v6only        the IPv6 socket has IPV6_V6ONLY set (default: dual-stack, which
+                  IPv4 statements answer when no IPv6 statement covers the port)
+  --help          show this help`;
+
+/** The rule that answers the target and the next decision, or null when none does. */
+export function explainTarget(engine: Engine, target: Target): Explanation | null {
+  const decision = engine.select(target.query);
+  if (decision.code === 'pass') return null;
+  const rule = engine.rule(decision.rule)!;
+  return {
+    line: decision.line,
+    rule: describeRule(rule),
+    policy: decision.policy,
+    sources: rule.sources,
+    source: decision.source,
+    index: decision.index,
+    code: decision.code,
+    mapped: decision.mapped,
+  };
+}
+
+export function describeRule(rule: Rule): string {
+  if (rule.kind === 'dest') return `${rule.network}/${rule.prefix}`;
+  const [first, last] = rule.ports;
+  return `.INADDR_ANY ${first === last ? first : `${first}-${last}`}`;
+}
+
+export function formatExplanation(target: Target, e: Explanation | null): string[] {
+  if (!e) {
+    return target.query.kind === 'connect'
+      ? [`${target.label}: no rule matches; the socket is left alone`]
+      : [`${target.label}: no .INADDR_ANY statement covers the port; the bind is left alone`];
+  }
+  const next = e.code === 'keep'
+    ? `${e.sources[e.index]}: the wildcard, so the call is left alone`
+    : `${e.source}${e.mapped ? ' (an IPv4 rule, answered with an IPv4-mapped address)' : ''}`;
+  return [
+    target.label,
+    `  rule         line ${e.line}: ${e.rule}`,
+    `  policy       ${e.policy}`,
+    `  sources      ${e.sources.join(' ')}`,
+    `  next source  ${next}`,
+  ];
+}
+
+export async function explain(options: ExplainOptions, ctx: CommandContext): Promise<number> {
+  const file = options.config ?? defaultConfigFile(ctx.env);
+  const engine = await loadConfigFile(file, ctx);
+  reportErrors(file, engine, ctx.io);
+  const target = await resolveTarget(options, engine, ctx);
+  const explanation = explainTarget(engine, target);
+  if (options.json) {
+    ctx.io.out(JSON.stringify(explanation
+      ? { ...(target.address === undefined ? {} : { address: target.address }), ...explanation }
+      : { line: null }));
+  } else {
+    for (const line of formatExplanation(target, explanation)) ctx.io.out(line);
+  }
+  return EXIT_OK;
+}

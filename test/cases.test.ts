@@ -1,0 +1,281 @@
+// The shared cases (test/cases/*.json): configuration + queries -> expected decisions.
+// They run against the Node host here and, when SV_DRIVER names the native driver (the
+// engine embedded by the C shim, build/sv_driver), against it too: both hosts must give
+// identical results.
+//
+// A case: {"name", "description"?, "config": "TEXT" or ["LINE", ...],
+//          "resolve"?: {"NAME": ["ADDR", ...] | "fail"}, "seed"?: [LO, HI],
+//          "diagnostics"?: [{"line", "severity", "code"}]   (all of them; absent = none),
+//          "steps": [STEP, ...]}
+// A step:  {"connect": ADDR, "port"?, "proto"?: "tcp"|"udp", EXPECTATION}
+//          {"bind": PORT, "family": 4|6, "dualstack"?: bool, EXPECTATION}
+//          {"release": [RULE, INDEX]}   {"fork": "prepare" | "child"}
+// EXPECTATION: "expect": {fields of the decision} (one decision) or [{...}, ...] (one
+//          decision each), and/or "cycle": [SOURCE, ...], "count": N (N decisions whose
+//          sources follow that cyclic order from any starting point; "expect" then applies
+//          to each).
+//
+// The native driver's protocol: `SV_DRIVER CONFIG_FILE [RESOLVE_FILE]`, where RESOLVE_FILE
+// has lines `NAME ADDR [ADDR ...]` or `NAME !` (a failure). It reads commands from stdin,
+// one a line:
+//   seed LO HI                 (only as the first line: applied before the configuration
+//                               is loaded, as Engine.load(text, {seed}) does, so that lrr
+//                               starting points are reproducible)
+//   connect FAMILY ADDR PORT PROTO     (FAMILY of the socket: 4, or 6 also for ::ffff:a.b.c.d;
+//                                       PROTO 6, 17 or 0)
+//   bind FAMILY PORT FLAGS             (FLAGS 1 = dual-stack)
+//   release RULE INDEX    fork_prepare    fork_child
+// and prints one line per diagnostic `diag LINE COL SEVERITY CODE MESSAGE`, then
+// `ready RULES`, then per connect/bind one line
+// `code=N rule=R index=I family=F source=TEXT line=L flags=X` (source=- when code is 0).
+// Unset SV_DRIVER: the native half does not run (make test-cases-native sets it). Set to a
+// missing file: the native half fails, unless SRC_VIPA_SKIP_NATIVE=1.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DIAGNOSTIC_CODES, type DiagnosticName, type Severity, SEVERITIES } from '../host/abi.js';
+import { type Decision, Engine, type Query } from '../host/engine.js';
+import { type ResolveTable, tableResolver } from '../host/resolve.js';
+
+type Expectation = Partial<{
+  code: 'pass' | 'bind' | 'keep'; source: string; line: number; rule: number; index: number;
+  family: 4 | 6; mapped: boolean; counted: boolean; policy: string;
+}>;
+
+interface QueryStep {
+  connect?: string; port?: number; proto?: 'tcp' | 'udp';
+  bind?: number; family?: 4 | 6; dualstack?: boolean;
+  expect?: Expectation | Expectation[];
+  cycle?: string[]; count?: number;
+}
+interface ActionStep { release?: [number, number]; fork?: 'prepare' | 'child' }
+type Step = QueryStep & ActionStep;
+
+interface Case {
+  file: string;
+  name: string;
+  config: string;
+  resolve: ResolveTable;
+  seed?: [number, number];
+  diagnostics: { line: number; severity: Severity; code: DiagnosticName }[];
+  steps: Step[];
+}
+
+const CASES_DIR = fileURLToPath(new URL('./cases/', import.meta.url));
+const CASE_KEYS = new Set(['name', 'description', 'config', 'resolve', 'seed', 'diagnostics', 'steps']);
+const STEP_KEYS = new Set(['connect', 'port', 'proto', 'bind', 'family', 'dualstack', 'expect', 'cycle', 'count', 'release', 'fork']);
+
+// A typo in a case file must not make a step check nothing.
+function readCase(file: string): Case {
+  const raw = JSON.parse(readFileSync(join(CASES_DIR, file), 'utf8'));
+  const unknown = Object.keys(raw).filter((k) => !CASE_KEYS.has(k));
+  if (unknown.length) throw new Error(`${file}: unknown keys ${unknown.join(', ')}`);
+  for (const step of raw.steps as Step[]) {
+    const bad = Object.keys(step).filter((k) => !STEP_KEYS.has(k));
+    if (bad.length) throw new Error(`${file}: unknown step keys ${bad.join(', ')}`);
+    const isQuery = step.connect !== undefined || step.bind !== undefined;
+    if (isQuery && !step.expect && !step.cycle) throw new Error(`${file}: a query without expect or cycle`);
+    if (!isQuery && (step.expect || step.cycle)) throw new Error(`${file}: expect or cycle without a query`);
+    if (step.cycle && (!step.count || Array.isArray(step.expect))) throw new Error(`${file}: cycle needs count, and one expect object`);
+  }
+  for (const d of raw.diagnostics ?? []) {
+    if (!(d.code in DIAGNOSTIC_CODES)) throw new Error(`${file}: unknown diagnostic code ${d.code}`);
+  }
+  return {
+    file,
+    name: raw.name,
+    config: Array.isArray(raw.config) ? `${raw.config.join('\n')}\n` : raw.config,
+    resolve: raw.resolve ?? {},
+    seed: raw.seed,
+    diagnostics: raw.diagnostics ?? [],
+    steps: raw.steps,
+  };
+}
+
+const CASES = readdirSync(CASES_DIR).filter((f) => f.endsWith('.json')).sort().map(readCase);
+
+function queryOf(step: QueryStep): Query {
+  if (step.connect !== undefined) return { kind: 'connect', address: step.connect, port: step.port ?? 0, ...(step.proto ? { proto: step.proto } : {}) };
+  return { kind: 'bind', port: step.bind!, family: step.family ?? 4, dualstack: step.dualstack ?? false };
+}
+
+/** How many decisions a query step makes. */
+function decisionsOf(step: QueryStep): number {
+  return step.cycle ? step.count! : Array.isArray(step.expect) ? step.expect.length : 1;
+}
+
+// --- one run of a case through the Node host -------------------------------------------------
+
+/** A decision as the native driver prints it. */
+interface Result { code: number; rule: number; index: number; family: number; source: string; line: number; flags: number }
+
+function resultOf(d: Decision): Result {
+  if (d.code === 'pass') return { code: 0, rule: -1, index: -1, family: 0, source: '-', line: 0, flags: 0 };
+  return {
+    code: d.code === 'bind' ? 1 : 2, rule: d.rule, index: d.index, family: d.family, source: d.source, line: d.line,
+    flags: (d.mapped ? 1 : 0) | (d.counted ? 2 : 0),
+  };
+}
+
+interface Run { engine: Engine; decisions: { step: number; decision: Decision }[] }
+
+async function runNode(c: Case, random?: () => number): Promise<Run> {
+  const engine = await Engine.load(c.config, {
+    resolver: tableResolver(c.resolve), ...(c.seed ? { seed: c.seed } : {}), ...(random ? { random } : {}),
+  });
+  const decisions: Run['decisions'] = [];
+  c.steps.forEach((step, i) => {
+    if (step.release) engine.release(...step.release);
+    else if (step.fork === 'prepare') engine.forkPrepare();
+    else if (step.fork === 'child') engine.forkChild();
+    else for (let n = decisionsOf(step); n > 0; n--) decisions.push({ step: i, decision: engine.select(queryOf(step)) });
+  });
+  return { engine, decisions };
+}
+
+function checkExpectations(c: Case, run: Run): void {
+  let at = 0;
+  c.steps.forEach((step, i) => {
+    if (step.connect === undefined && step.bind === undefined) return;
+    const made = run.decisions.slice(at, at += decisionsOf(step)).map((d) => d.decision);
+    const where = `${c.file} step ${i + 1}`;
+    const expected = Array.isArray(step.expect) ? step.expect : made.map(() => step.expect ?? {});
+    made.forEach((d, k) => {
+      const want = expected[k];
+      const got = Object.fromEntries(Object.keys(want).map((key) => [key, (d as Record<string, unknown>)[key]]));
+      assert.equal(got, want, `${where}, decision ${k + 1}`);
+    });
+    if (step.cycle) {
+      const sources = made.map((d) => (d.code === 'pass' ? 'pass' : d.source));
+      const start = step.cycle.indexOf(sources[0]);
+      assert.ok(start >= 0, `${where}: ${sources[0]} is not in the cycle`);
+      assert.equal(sources, sources.map((_, k) => step.cycle![(start + k) % step.cycle!.length]), `${where}: not in cyclic order`);
+    }
+  });
+}
+
+function lcgRandom(seed: number): () => number {
+  let v = seed;
+  return () => (v = (Math.imul(v, 1664525) + 1013904223) >>> 0);
+}
+
+// ---------------------------------------------------------------------------------------
+const node = suite('cases: Node host');
+
+node('there are cases, and each has steps', () => {
+  assert.ok(CASES.length >= 15, `${CASES.length} cases`);
+  for (const c of CASES) assert.ok(c.steps.length > 0, c.file);
+});
+
+for (const c of CASES) {
+  node(`${c.file}: ${c.name}`, async () => {
+    const run = await runNode(c);
+    const diagnostics = run.engine.diagnostics().map((d) => ({ line: d.line, severity: d.severity, code: d.name }));
+    const byLine = (a: { line: number; code: string }, b: { line: number; code: string }) => a.line - b.line || a.code.localeCompare(b.code);
+    assert.equal(diagnostics.sort(byLine), [...c.diagnostics].sort(byLine), `${c.file}: diagnostics`);
+    checkExpectations(c, run);
+    // The native driver gets other random numbers: a case must not depend on them.
+    const [a, b] = await Promise.all([runNode(c, lcgRandom(1)), runNode(c, lcgRandom(2))]);
+    assert.equal(a.decisions.map((d) => resultOf(d.decision)), b.decisions.map((d) => resultOf(d.decision)),
+      `${c.file}: the results depend on random_u32; give the case a seed`);
+  });
+}
+
+node.run();
+
+// ---------------------------------------------------------------------------------------
+const DRIVER = process.env.SV_DRIVER;
+
+if (DRIVER) {
+  const native = suite('cases: native driver');
+  const skip = process.env.SRC_VIPA_SKIP_NATIVE === '1';
+  const dir = mkdtempSync(join(tmpdir(), 'src-vipa-cases-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+  native('the driver exists', () => {
+    if (skip && !existsSync(DRIVER)) {
+      console.log(`\n  (SRC_VIPA_SKIP_NATIVE=1: ${DRIVER} is missing; the native cases are skipped)`);
+      return;
+    }
+    assert.ok(existsSync(DRIVER), `SV_DRIVER=${DRIVER} does not exist: build it, or set SRC_VIPA_SKIP_NATIVE=1`);
+  });
+
+  for (const c of CASES) {
+    native(`${c.file}: identical to the Node host`, async () => {
+      if (skip && !existsSync(DRIVER)) return;
+      const expected = await runNode(c);
+      const out = runDriver(c, expected.engine, dir);
+      const diagnostics = expected.engine.diagnostics().map((d) => ({ line: d.line, column: d.column, severity: d.severity, code: d.code, message: d.message }));
+      assert.equal(out.diagnostics, diagnostics, `${c.file}: diagnostics`);
+      assert.is(out.rules, expected.engine.rules().length, `${c.file}: ready RULES`);
+      const want = expected.decisions.map((d) => resultOf(d.decision));
+      assert.is(out.results.length, want.length, `${c.file}: number of results`);
+      out.results.forEach((got, k) => {
+        // a pass leaves the other fields of the result record undefined
+        const comparable = want[k].code === 0 ? { code: got.code } : got;
+        const wanted = want[k].code === 0 ? { code: 0 } : want[k];
+        assert.equal(comparable, wanted, `${c.file}: result ${k + 1} (step ${expected.decisions[k].step + 1})`);
+      });
+    });
+  }
+
+  native.run();
+}
+
+function runDriver(c: Case, engine: Engine, dir: string) {
+  const base = join(dir, c.file.replace(/\.json$/, ''));
+  writeFileSync(`${base}.conf`, c.config);
+  const args = [`${base}.conf`];
+  if (Object.keys(c.resolve).length) {
+    const lines = Object.entries(c.resolve).map(([name, v]) => `${name} ${v === 'fail' ? '!' : v.join(' ')}`);
+    writeFileSync(`${base}.resolve`, `${lines.join('\n')}\n`);
+    args.push(`${base}.resolve`);
+  }
+  const input: string[] = c.seed ? [`seed ${c.seed[0]} ${c.seed[1]}`] : [];
+  for (const step of c.steps) {
+    if (step.release) input.push(`release ${step.release[0]} ${step.release[1]}`);
+    else if (step.fork) input.push(step.fork === 'prepare' ? 'fork_prepare' : 'fork_child');
+    else {
+      const q = queryOf(step);
+      const line = q.kind === 'connect'
+        ? `connect ${engine.parseAddress(q.address)?.family} ${q.address} ${q.port ?? 0} ${q.proto === 'tcp' ? 6 : q.proto === 'udp' ? 17 : 0}`
+        : `bind ${q.family} ${q.port} ${q.dualstack ? 1 : 0}`;
+      for (let n = decisionsOf(step); n > 0; n--) input.push(line);
+    }
+  }
+  const r = spawnSync(DRIVER!, args, { input: `${input.join('\n')}\n`, encoding: 'utf8', timeout: 30_000 });
+  assert.is(r.status, 0, `${DRIVER} ${args.join(' ')} exited with ${r.status ?? r.signal}: ${r.stderr}`);
+  const diagnostics: unknown[] = [];
+  const results: Result[] = [];
+  let rules = -1;
+  for (const line of r.stdout.split('\n').filter(Boolean)) {
+    const [word, ...rest] = line.split(' ');
+    if (word === 'diag') {
+      // SEVERITY and CODE may be numbers or names; the message is the rest of the line, as is
+      const m = /^diag (\d+) (\d+) (\S+) (\S+) (.*)$/.exec(line);
+      assert.ok(m, `${DRIVER}: malformed line '${line}'`);
+      const [, l, column, severity, code, message] = m;
+      diagnostics.push({
+        line: Number(l), column: Number(column),
+        severity: SEVERITIES[Number(severity)] ?? severity,
+        code: DIAGNOSTIC_CODES[code as DiagnosticName] ?? Number(code),
+        message,
+      });
+    } else if (word === 'ready') {
+      rules = Number(rest[0]);
+    } else if (word.startsWith('code=')) {
+      const f = Object.fromEntries(line.split(' ').map((kv) => kv.split('=')));
+      results.push({
+        code: Number(f.code), rule: Number(f.rule), index: Number(f.index), family: Number(f.family),
+        source: f.source, line: Number(f.line), flags: Number(f.flags),
+      });
+    } else {
+      assert.unreachable(`${DRIVER}: unexpected output line '${line}'`);
+    }
+  }
+  return { diagnostics, rules, results };
+}
