@@ -1,0 +1,94 @@
+# The preload library (shim/) and its native tests (test/native/).
+#
+#   build/engine.wasm --wasm2c--> build/engine.c/.h, compiled with our small runtime
+#   (shim/wasm_rt.c, see its header comment for why not wabt's) and the shim into
+#   build/src_vipa.so; build/sv_driver links the same engine, runtime, engine_host and
+#   config_load objects to run the shared test cases natively.
+#
+#   make shim                  build/src_vipa.so, build/sv_driver, build/sv_stress
+#   make test-shim             C-level tests through LD_PRELOAD in a private namespace,
+#                              the stress tests, and valgrind on small runs
+#   make test-cases-native     test/cases/*.json through build/sv_driver (Node runner)
+.PHONY: shim test-shim test-cases-native
+
+SHIM_DIR := $(BUILD)/shim
+NATIVE_DIR := $(BUILD)/native
+SHIM_CC ?= gcc
+SHIM_WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter
+SHIM_BASE := -std=gnu11 -O2 -g -fPIC -fvisibility=hidden -D_GNU_SOURCE -DNDEBUG \
+  -include shim/wasm_rt_config.h -I$(BUILD) -Ishim
+SHIM_CFLAGS := $(SHIM_BASE) $(SHIM_WARN)
+# generated code: its warnings are wasm2c's, not ours
+ENGINE_CFLAGS := $(SHIM_BASE) -w
+SHIM_LIBS := -ldl -lpthread
+
+# shared by the library and the driver: the engine, its runtime, the imports, loading
+SHIM_CORE := engine_host config_load wasm_rt
+SHIM_ONLY := connect bind send close socket init decide fdtrack log shm_counter
+SHIM_CORE_OBJS := $(SHIM_DIR)/engine.o $(SHIM_CORE:%=$(SHIM_DIR)/%.o)
+SHIM_OBJS := $(SHIM_CORE_OBJS) $(SHIM_ONLY:%=$(SHIM_DIR)/%.o)
+
+shim: $(BUILD)/src_vipa.so $(BUILD)/sv_driver $(BUILD)/sv_stress
+
+$(BUILD)/engine.c $(BUILD)/engine.h &: $(BUILD)/engine.wasm
+	wasm2c -n engine $< -o $(BUILD)/engine.c
+
+$(SHIM_DIR)/engine.o: $(BUILD)/engine.c $(BUILD)/engine.h shim/wasm_rt_config.h
+	@mkdir -p $(@D)
+	$(SHIM_CC) $(ENGINE_CFLAGS) -c $< -o $@
+
+$(SHIM_DIR)/%.o: shim/%.c $(BUILD)/engine.h
+	@mkdir -p $(@D)
+	$(SHIM_CC) $(SHIM_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/src_vipa.so: $(SHIM_OBJS) shim/src_vipa.map
+	$(SHIM_CC) -shared -Wl,--version-script=shim/src_vipa.map -Wl,-z,relro -Wl,-z,now \
+	  -Wl,--no-undefined -o $@ $(SHIM_OBJS) $(SHIM_LIBS)
+
+$(BUILD)/sv_driver: test/native/sv_driver.c $(SHIM_CORE_OBJS) $(wildcard shim/*.h)
+	$(SHIM_CC) $(SHIM_CFLAGS) -o $@ $< $(SHIM_CORE_OBJS)
+
+# test programs: plain executables, run through LD_PRELOAD by test/native/run.sh
+# (sv_stress sits in build/ for the end-to-end suite to find as well)
+TEST_PROG_CFLAGS := -std=gnu11 -O2 -g -D_GNU_SOURCE $(SHIM_WARN)
+$(NATIVE_DIR)/shim_test: test/native/shim_test.c
+	@mkdir -p $(@D)
+	$(SHIM_CC) $(TEST_PROG_CFLAGS) -o $@ $<
+$(NATIVE_DIR)/failalloc.so: test/native/failalloc.c
+	@mkdir -p $(@D)
+	$(SHIM_CC) $(TEST_PROG_CFLAGS) -shared -fPIC -o $@ $<
+$(BUILD)/sv_stress: test/native/stress.c
+	$(SHIM_CC) $(TEST_PROG_CFLAGS) -o $@ $< -lpthread
+
+-include $(SHIM_OBJS:.o=.d)
+
+# The same library around test/native/trap_engine.wat, whose sv_select traps: the trap
+# test of run.sh. Every object is rebuilt against that engine's header (the instance
+# struct differs).
+TRAP_DIR := $(NATIVE_DIR)/trap
+TRAP_OBJS := $(TRAP_DIR)/engine.o $(SHIM_CORE:%=$(TRAP_DIR)/%.o) $(SHIM_ONLY:%=$(TRAP_DIR)/%.o)
+$(TRAP_DIR)/engine.c $(TRAP_DIR)/engine.h &: test/native/trap_engine.wat
+	@mkdir -p $(TRAP_DIR)
+	wat2wasm $< -o $(TRAP_DIR)/engine.wasm
+	wasm2c -n engine $(TRAP_DIR)/engine.wasm -o $(TRAP_DIR)/engine.c
+$(TRAP_DIR)/engine.o: $(TRAP_DIR)/engine.c $(TRAP_DIR)/engine.h
+	$(SHIM_CC) -I$(TRAP_DIR) $(ENGINE_CFLAGS) -c $< -o $@
+$(TRAP_DIR)/%.o: shim/%.c $(TRAP_DIR)/engine.h
+	$(SHIM_CC) -I$(TRAP_DIR) $(SHIM_CFLAGS) -MMD -MP -c $< -o $@
+-include $(TRAP_OBJS:.o=.d)
+$(NATIVE_DIR)/src_vipa_trap.so: $(TRAP_OBJS) shim/src_vipa.map
+	$(SHIM_CC) -shared -Wl,--version-script=shim/src_vipa.map -o $@ $(TRAP_OBJS) $(SHIM_LIBS)
+
+# test-shim runs valgrind at a small scale and counts system calls with strace
+DEBIAN_PKGS += valgrind strace
+
+test-shim: $(BUILD)/src_vipa.so $(NATIVE_DIR)/shim_test $(BUILD)/sv_stress \
+  $(NATIVE_DIR)/src_vipa_trap.so $(NATIVE_DIR)/failalloc.so
+	SV_BUILD=$(abspath $(BUILD)) test/native/run.sh
+
+# The Node case runner (test/cases.test.ts) also drives build/sv_driver when SV_DRIVER
+# is set: the results must be identical to the Node host's. ($(UVU): mk/node.mk)
+test-cases-native: $(BUILD)/sv_driver $(BUILD)/engine.wasm | deps-npm
+	SV_DRIVER=$(abspath $(BUILD)/sv_driver) $(UVU) '^cases\.test\.ts$$'
+
+TEST_TARGETS += test-shim test-cases-native

@@ -1,0 +1,91 @@
+/* close(2), shutdown(2), dup2(2), dup3(2), close_range(2): when a socket the shim bound
+ * through an `lc` rule goes away, its count goes back to the engine. Descriptors the shim
+ * never touched cost one table load (fdtrack.h). An `lc` count belongs to the descriptor
+ * number the shim bound: a dup of it that outlives the original is not counted. */
+#include <errno.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+void sv_fd_forget(int fd)
+{
+    uint32_t rule = 0, index = 0;
+    unsigned old;
+    int saved = errno;
+
+    /* a vfork child shares our memory: what it closes is still open in the parent; and
+     * a signal handler interrupting the shim must not take the lock again */
+    if (!sv_in_shim && !sv_in_vfork_child()) {
+        old = sv_fd_take(fd, &rule, &index);
+        if (old & SV_FD_COUNTED)
+            sv_release(rule, index);
+    }
+    errno = saved;
+}
+
+SV_EXPORT int close(int fd)
+{
+    sv_libc_init();
+    /* forgotten before the real close: afterwards another thread may get the number */
+    if (sv_fd_get(fd) != 0)
+        sv_fd_forget(fd);
+    return sv_libc.close(fd);
+}
+
+SV_EXPORT int shutdown(int fd, int how)
+{
+    int rc;
+
+    sv_libc_init();
+    rc = sv_libc.shutdown(fd, how);
+    if (rc == 0 && how == SHUT_RDWR && (sv_fd_get(fd) & SV_FD_COUNTED) && !sv_in_shim &&
+        !sv_in_vfork_child()) {
+        uint32_t rule, index;
+        int saved = errno;
+
+        if (sv_fd_uncount(fd, &rule, &index))
+            sv_release(rule, index);
+        errno = saved;
+    }
+    return rc;
+}
+
+/* After a successful dup2/dup3, newfd's old socket (if any) is closed. Checked after the
+ * call: on failure newfd is untouched, and on success its number stays occupied. */
+SV_EXPORT int dup2(int oldfd, int newfd)
+{
+    int rc;
+
+    sv_libc_init();
+    rc = sv_libc.dup2(oldfd, newfd);
+    if (rc >= 0 && oldfd != newfd && sv_fd_get(newfd) != 0)
+        sv_fd_forget(newfd);
+    return rc;
+}
+
+SV_EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+    int rc;
+
+    sv_libc_init();
+    rc = sv_libc.dup3(oldfd, newfd, flags);
+    if (rc >= 0 && sv_fd_get(newfd) != 0)
+        sv_fd_forget(newfd);
+    return rc;
+}
+
+SV_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+    sv_libc_init();
+    /* only a valid request that really closes; the scan stops at the highest descriptor
+     * ever tracked, so close_range(3, ~0U) stays cheap */
+    if (first <= last && (flags & ~(int)CLOSE_RANGE_UNSHARE) == 0) {
+        unsigned high = sv_fd_high();
+        unsigned end = last < high ? last + 1 : high;
+
+        for (unsigned fd = first; fd < end; fd++)
+            if (sv_fd_get((int)fd) != 0)
+                sv_fd_forget((int)fd);
+    }
+    return sv_libc.close_range(first, last, flags);
+}

@@ -1,0 +1,19 @@
+/* connect(2): an AF_INET/AF_INET6 socket that nobody has bound gets its source from the
+ * engine (decide.c), then the real connect runs. errno is the real connect's. */
+#include <errno.h>
+
+#include "shim.h"
+
+SV_EXPORT int connect(int fd, SV_SOCKADDR_ARG arg, socklen_t len)
+{
+    const struct sockaddr *addr = SV_SA(arg);
+
+    sv_libc_init();
+    if (!sv_in_shim && sv_is_inet(addr, len) && !(sv_fd_get(fd) & (SV_FD_OURS | SV_FD_USER))) {
+        int saved = errno;
+
+        sv_bind_for_destination(fd, addr, len, 1, __func__);
+        errno = saved;
+    }
+    return sv_libc.connect(fd, addr, len);
+}

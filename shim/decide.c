@@ -1,0 +1,194 @@
+/* The decision path shared by connect() and the send family: is this socket still
+ * unbound, which source does the engine pick for the destination, bind it. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "shim.h"
+
+#define BIND_FAILURES_LOGGED 20
+
+int sv_is_inet(const struct sockaddr *addr, socklen_t len)
+{
+    if (addr == NULL || len < (socklen_t)sizeof(sa_family_t))
+        return 0;
+    if (addr->sa_family == AF_INET)
+        return len >= (socklen_t)sizeof(struct sockaddr_in);
+    if (addr->sa_family == AF_INET6)
+        return len >= (socklen_t)sizeof(struct sockaddr_in6);
+    return 0;
+}
+
+int sv_is_wildcard(const struct sockaddr *addr)
+{
+    if (addr->sa_family == AF_INET)
+        return ((const struct sockaddr_in *)addr)->sin_addr.s_addr == htonl(INADDR_ANY);
+    return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)addr)->sin6_addr);
+}
+
+int sv_addr_of(const struct sockaddr *addr, uint8_t out[16], uint32_t *port)
+{
+    memset(out, 0, 16);
+    if (addr->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)addr;
+
+        memcpy(out, &in->sin_addr, 4);
+        *port = ntohs(in->sin_port);
+        return 4;
+    }
+    memcpy(out, &((const struct sockaddr_in6 *)addr)->sin6_addr, 16);
+    *port = ntohs(((const struct sockaddr_in6 *)addr)->sin6_port);
+    return 6;
+}
+
+int sv_source_sockaddr(const struct sockaddr *base, socklen_t len, const struct sv_result *r,
+                       struct sockaddr_storage *out)
+{
+    memset(out, 0, sizeof *out);
+    memcpy(out, base, len < sizeof *out ? len : sizeof *out);
+    if (base->sa_family == AF_INET && r->family == 4) {
+        memcpy(&((struct sockaddr_in *)out)->sin_addr, r->addr, 4);
+        return 0;
+    }
+    if (base->sa_family == AF_INET6 && r->family == 6) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
+
+        memcpy(&in6->sin6_addr, r->addr, 16);
+        if (!IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr))
+            in6->sin6_scope_id = 0;
+        return 0;
+    }
+    SV_ONCE(LOG_ERR, "engine answered an IPv%u source for an IPv%d socket (line %u): ignored",
+            r->family, base->sa_family == AF_INET ? 4 : 6, r->line);
+    return -1;
+}
+
+const char *sv_addr_text(const struct sockaddr *addr, char *buf, size_t cap)
+{
+    const void *a = addr->sa_family == AF_INET
+                        ? (const void *)&((const struct sockaddr_in *)addr)->sin_addr
+                        : (const void *)&((const struct sockaddr_in6 *)addr)->sin6_addr;
+
+    if (inet_ntop(addr->sa_family, a, buf, (socklen_t)cap) == NULL)
+        snprintf(buf, cap, "?");
+    return buf;
+}
+
+void sv_log_bind_failure(const char *func, int fd, const struct sockaddr *src, unsigned line,
+                         int err)
+{
+    static unsigned failures;
+    unsigned n = __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
+    char text[INET6_ADDRSTRLEN];
+
+    if (n <= BIND_FAILURES_LOGGED)
+        sv_log(LOG_WARNING, func,
+               "fd %d: cannot bind source %s (line %u): %s; the call goes on without it", fd,
+               sv_addr_text(src, text, sizeof text), line, strerror(err));
+    if (n == BIND_FAILURES_LOGGED)
+        sv_log(LOG_WARNING, func, "further bind failures are not logged");
+}
+
+/* getsockname shows port 0 and the wildcard address: neither the application nor an
+ * earlier connect/send has bound it. */
+static int unbound(const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family == AF_INET)
+        return ((const struct sockaddr_in *)ss)->sin_port == 0 &&
+               sv_is_wildcard((const struct sockaddr *)ss);
+    return ((const struct sockaddr_in6 *)ss)->sin6_port == 0 &&
+           sv_is_wildcard((const struct sockaddr *)ss);
+}
+
+static void bind_source(int fd, const struct sockaddr *dst, socklen_t dstlen, uint32_t port,
+                        int tcp, const struct sv_result *r, const char *func)
+{
+    struct sockaddr_storage src;
+    socklen_t src_len;
+    char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+    int one = 1, zero = 0, no_port = 0, err;
+
+    /* the destination as template: family and sizes match the socket, the scope id
+     * carries over to a link-local source; the port becomes 0 (any) */
+    if (sv_source_sockaddr(dst, dstlen, r, &src) != 0) {
+        if (r->flags & SV_R_COUNTED)
+            sv_release(r->rule, r->index);
+        return;
+    }
+    if (src.ss_family == AF_INET) {
+        ((struct sockaddr_in *)&src)->sin_port = 0;
+        src_len = sizeof(struct sockaddr_in);
+    } else {
+        ((struct sockaddr_in6 *)&src)->sin6_port = 0;
+        ((struct sockaddr_in6 *)&src)->sin6_flowinfo = 0;
+        src_len = sizeof(struct sockaddr_in6);
+    }
+    /* TCP: reserve no port at bind; connect picks one per 4-tuple, so thousands of
+     * connections from one VIPA do not exhaust the ephemeral range */
+    if (tcp && setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) == 0)
+        no_port = 1;
+    if (sv_libc.bind(fd, (struct sockaddr *)&src, src_len) == 0) {
+        if ((r->flags & SV_R_COUNTED) && sv_fd_count(fd, r->rule, r->index) != 0)
+            sv_release(r->rule, r->index);
+        sv_fd_add(fd, SV_FD_OURS);
+        SV_DEBUG_AS(func, "fd %d to %s port %u: source %s (line %u)", fd,
+                 sv_addr_text(dst, a, sizeof a), (unsigned)port,
+                 sv_addr_text((struct sockaddr *)&src, b, sizeof b), r->line);
+        return;
+    }
+    err = errno;
+    if (no_port)
+        setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &zero, sizeof zero);
+    if (r->flags & SV_R_COUNTED)
+        sv_release(r->rule, r->index);
+    /* EINVAL: bound meanwhile by another thread of the application: not our problem */
+    if (err != EINVAL)
+        sv_log_bind_failure(func, fd, (struct sockaddr *)&src, r->line, err);
+}
+
+int sv_bind_for_destination(int fd, const struct sockaddr *dst, socklen_t len, int stream_ok,
+                            const char *func)
+{
+    struct sockaddr_storage self;
+    socklen_t self_len = sizeof self, type_len;
+    struct sv_result r;
+    uint8_t addr[16];
+    uint32_t port, proto;
+    int type, family;
+    int32_t code;
+
+    if (sv_in_shim)
+        return 0;
+    if (!sv_engine_ready())
+        return 1;
+    if (sv_in_vfork_child())
+        return 0;
+    /* not a socket, a bad descriptor: the real call reports it */
+    if (getsockname(fd, (struct sockaddr *)&self, &self_len) != 0)
+        return 1;
+    if (self.ss_family != dst->sa_family || !unbound(&self))
+        return 1;
+    type_len = sizeof type;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0)
+        return 1;
+    if (type == SOCK_DGRAM)
+        proto = IPPROTO_UDP;
+    else if (type == SOCK_STREAM && stream_ok)
+        proto = IPPROTO_TCP;
+    else
+        return 1;
+    family = sv_addr_of(dst, addr, &port);
+    code = sv_select(SV_KIND_CONNECT, family, addr, port, proto, 0, &r);
+    if (code == SV_BIND) {
+        bind_source(fd, dst, len, port, proto == IPPROTO_TCP, &r, func);
+    } else if (code < 0 && code != SV_E_BROKEN) {
+        SV_ONCE(LOG_ERR, "engine error %d: call passed through", (int)code);
+    } else if (sv_log_debug_enabled()) {
+        char a[INET6_ADDRSTRLEN];
+
+        SV_DEBUG_AS(func, "fd %d to %s: %s", fd, sv_addr_text(dst, a, sizeof a),
+                 code == SV_KEEP ? "rule keeps the default source" : "no rule");
+    }
+    return 1;
+}

@@ -1,0 +1,41 @@
+/* What the shim knows about each socket, by descriptor number: one byte per descriptor
+ * in a static table (untouched pages cost nothing), so closing a descriptor the shim
+ * never touched costs one load. Descriptors at or above SV_FD_TRACK_MAX are not tracked:
+ * every call on them re-checks with getsockname(2), and an `lc` count taken for one is
+ * given back at once (logged once). */
+#ifndef SV_FDTRACK_H
+#define SV_FDTRACK_H
+
+#include <stdint.h>
+
+#define SV_FD_TRACK_MAX (1 << 20) /* Linux's default fs.nr_open */
+
+enum {
+    SV_FD_OURS = 1,    /* bound by the shim (at connect, first send, or a wildcard bind) */
+    SV_FD_USER = 2,    /* bound by the application itself: never re-bound */
+    SV_FD_SENT = 4,    /* the send path has settled it: later datagrams skip all checks */
+    SV_FD_COUNTED = 8, /* holds an `lc` count: its rule and index are in the side table */
+};
+
+extern uint8_t sv_fd_state[SV_FD_TRACK_MAX];
+
+static inline unsigned sv_fd_get(int fd)
+{
+    if ((unsigned)fd >= SV_FD_TRACK_MAX)
+        return 0;
+    return __atomic_load_n(&sv_fd_state[fd], __ATOMIC_ACQUIRE);
+}
+
+/* Adds state bits (no-op above the limit). */
+void sv_fd_add(int fd, unsigned bits);
+/* Remembers an `lc` count for fd. -1 if it cannot be kept (descriptor above the limit,
+ * no memory): the caller releases it at once. */
+int sv_fd_count(int fd, uint32_t rule, uint32_t index);
+/* Forgets fd; returns its old bits, and its count's rule/index if SV_FD_COUNTED. */
+unsigned sv_fd_take(int fd, uint32_t *rule, uint32_t *index);
+/* Drops only the count (shutdown): 1 and rule/index if fd held one. */
+int sv_fd_uncount(int fd, uint32_t *rule, uint32_t *index);
+/* One more than the highest descriptor ever given state (bounds close_range scans). */
+unsigned sv_fd_high(void);
+
+#endif

@@ -1,0 +1,114 @@
+/* Logging without disturbing the application.
+ *
+ * syslog(3) is not used: openlog() would replace the application's own ident and facility,
+ * and the libc's connection to /dev/log is shared with the application. Instead each
+ * message is one datagram to /dev/log in the traditional format
+ * "<PRI>Mmm dd hh:mm:ss src_vipa[PID]: ...", sent from a socket opened close-on-exec for
+ * that message and closed at once: messages are rare, and no descriptor is kept that a
+ * daemonising application could close or inherit. The libc's real socket/sendto/close are
+ * called, never our wrappers. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libc.h"
+#include "log.h"
+
+#define LINE_MAX_LEN 1024
+
+static int debug_enabled;
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+
+/* SRC_VIPA_DEBUG is ignored in secure-execution (setuid) processes: debug lines could show
+ * an unprivileged user what a root-only configuration contains. */
+static void read_env(void)
+{
+    const char *v = getenv("SRC_VIPA_DEBUG");
+
+    debug_enabled = v != NULL && strcmp(v, "1") == 0 && getauxval(AT_SECURE) == 0;
+}
+
+int sv_log_debug_enabled(void)
+{
+    pthread_once(&env_once, read_env);
+    return debug_enabled;
+}
+
+static void to_syslog(int level, const char *body, size_t len)
+{
+    static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+    struct sockaddr_un addr = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+    char buf[LINE_MAX_LEN + 64];
+    struct tm tm;
+    time_t now = time(NULL);
+    int n, fd;
+
+    if (localtime_r(&now, &tm) == NULL)
+        memset(&tm, 0, sizeof tm);
+    n = snprintf(buf, sizeof buf, "<%d>%s %2d %02d:%02d:%02d %.*s", LOG_USER | level,
+                 months[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 (int)len, body);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof buf)
+        n = sizeof buf - 1;
+    fd = sv_libc.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return;
+    sv_libc.sendto(fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&addr,
+                   sizeof addr);
+    sv_libc.close(fd);
+}
+
+void sv_log_text(int level, const char *func, const char *msg, size_t len)
+{
+    char line[LINE_MAX_LEN];
+    int saved = errno;
+    int debug = sv_log_debug_enabled();
+    int n;
+
+    if (level > LOG_NOTICE && !debug) {
+        errno = saved;
+        return;
+    }
+    sv_libc_init();
+    n = snprintf(line, sizeof line - 1, "src_vipa[%d]: %s: %.*s", (int)getpid(), func,
+                 (int)(len > LINE_MAX_LEN ? LINE_MAX_LEN : len), msg);
+    if (n > 0) {
+        if ((size_t)n > sizeof line - 2)
+            n = sizeof line - 2;
+        if (level <= LOG_NOTICE)
+            to_syslog(level, line, (size_t)n);
+        if (debug) {
+            line[n] = '\n';
+            (void)!write(STDERR_FILENO, line, (size_t)n + 1);
+        }
+    }
+    errno = saved;
+}
+
+void sv_log(int level, const char *func, const char *fmt, ...)
+{
+    char msg[LINE_MAX_LEN];
+    int saved = errno;
+    va_list ap;
+    int n;
+
+    if (level > LOG_NOTICE && !sv_log_debug_enabled())
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (n >= 0)
+        sv_log_text(level, func, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+    errno = saved;
+}

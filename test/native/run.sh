@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# The shim's own tests (make test-shim): build/src_vipa.so through LD_PRELOAD on C test
+# programs, inside a new user + network + IPC + mount namespace (loopback up, fd00::5 and
+# fd00::6 on lo, a private /etc/hosts), so traffic stays on this namespace's loopback and
+# shared memory segments are private. Prints "ok N - ..." lines and "N passed, N failed".
+# usage: test/native/run.sh            (from the repository root, after make shim)
+# Env: SV_BUILD (default build/) where the programs are; SV_NATIVE_KEEP=1 keeps the
+# temporary directory; SV_NATIVE_QUICK=1 skips valgrind.
+set -u
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+
+if [ "${SV_NATIVE_INSIDE:-}" != 1 ]; then
+  exec env SV_NATIVE_INSIDE=1 timeout -k 5 900 unshare -rn --ipc --mount bash "$0" "$@"
+fi
+
+unset LD_PRELOAD SRC_VIPA_DEBUG SRC_VIPA_CONFIG_FILE
+BUILD=${SV_BUILD:-$ROOT/build}
+T=$(mktemp -d /tmp/sv-native.XXXXXX)
+SO=$BUILD/src_vipa.so
+TRAP_SO=$BUILD/native/src_vipa_trap.so
+WRAPPER=$T/src_vipa.sh # the installed form: @LIBDIR@ replaced with $BUILD
+TEST=$BUILD/native/shim_test
+STRESS=$BUILD/sv_stress
+ERR=$T/stderr
+PASSED=0 FAILED=0 NUM=0
+cleanup() { if [ "${SV_NATIVE_KEEP:-}" = 1 ]; then echo "# kept $T"; else rm -rf "$T"; fi; }
+trap cleanup EXIT
+
+ok() { NUM=$((NUM + 1)); PASSED=$((PASSED + 1)); echo "ok $NUM - $1"; }
+not_ok() {
+  NUM=$((NUM + 1)); FAILED=$((FAILED + 1)); echo "not ok $NUM - $1"; shift
+  local l; for l in "$@"; do echo "#   $l"; done
+  if [ -s "$ERR" ]; then echo "#   stderr:"; head -c 2000 "$ERR" | sed 's/^/#     /'; fi
+}
+expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected: $2" "seen:     $3"; fi; }
+check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d" "failed: $*"; fi; }
+conf() { CONF=$T/$1.conf; cat >"$CONF"; }
+# sv ARGS...: a program through the wrapper with $CONF; stderr to $ERR
+sv() { SRC_VIPA_CONFIG_FILE=$CONF timeout 60 "$WRAPPER" "$@" 2>"$ERR"; }
+# scenario NAME: shim_test NAME; each of its own check lines becomes one of ours
+scenario() {
+  local out line
+  out=$(SRC_VIPA_DEBUG=${DEBUG:-} sv "$TEST" "$@")
+  local rc=$?
+  while IFS= read -r line; do
+    case $line in
+      "ok - $1: "*) ok "${line#ok - }" ;;
+      "ok - "*) ok "$1: ${line#ok - }" ;;
+      "not ok - $1: "*) not_ok "${line#not ok - }" ;;
+      "not ok - "*) not_ok "$1: ${line#not ok - }" ;;
+    esac
+  done <<<"$out"
+  [ "$rc" = 0 ] || [ -n "$out" ] || not_ok "$1: shim_test exited $rc with no output"
+}
+shm_segments() { ipcs -m | awk '$1 ~ /^0x/ { print $4 ":" $6 }' | sort | paste -sd' ' -; }
+
+echo "# --- setup"
+ip link set lo up && ip -6 addr add fd00::5/128 dev lo nodad && ip -6 addr add fd00::6/128 dev lo nodad
+check "namespace loopback with fd00::5, fd00::6" ip -6 addr show dev lo to fd00::5/128 >/dev/null
+printf '127.0.0.1 localhost\n::1 localhost\n127.0.0.31 svsrc.test\n' >"$T/hosts"
+check "private /etc/hosts" mount --bind "$T/hosts" /etc/hosts
+for f in "$SO" "$TRAP_SO" "$BUILD/native/failalloc.so" "$TEST" "$STRESS"; do
+  [ -e "$f" ] || { not_ok "$f exists (run: make shim test-shim)"; echo "$PASSED passed, $FAILED failed"; exit 1; }
+done
+
+echo "# --- the library and the wrapper"
+sed "s|@LIBDIR@|$BUILD|" "$ROOT/shim/src_vipa.sh" >"$WRAPPER" && chmod +x "$WRAPPER"
+if [ -e "$ROOT/build/src_vipa.so" ]; then
+  expect_eq "src_vipa.sh in the checkout uses build/src_vipa.so" "$ROOT/build/src_vipa.so" \
+    "$("$ROOT/shim/src_vipa.sh" sh -c 'echo "$LD_PRELOAD"')"
+fi
+expect_eq "only the intercepted calls are exported" \
+  "bind close close_range connect dup2 dup3 sendmmsg sendmsg sendto shutdown socket" \
+  "$(nm -D --defined-only "$SO" | awk '{ print $3 }' | sort | paste -sd' ' -)"
+expect_eq "runtime dependencies: libc only" "libc.so.6" \
+  "$(ldd "$SO" | awk '$1 !~ /vdso|ld-linux/ { print $1 }' | paste -sd' ' -)"
+"$WRAPPER" >/dev/null 2>"$ERR"; rc=$?
+expect_eq "src_vipa.sh without arguments: usage, exit 2" "2 usage: src_vipa.sh PROGRAM [ARGUMENT...]" \
+  "$rc $(head -1 "$ERR")"
+expect_eq "src_vipa.sh puts the library first and keeps LD_PRELOAD" "$SO:libm.so.6" \
+  "$(LD_PRELOAD=libm.so.6 "$WRAPPER" sh -c 'echo "$LD_PRELOAD"')"
+expect_eq "src_vipa.sh execs the program (same pid)" "same" \
+  "$("$WRAPPER" sh -c 'echo $$' | { read -r p; [ -n "$p" ] && echo same; })"
+
+echo "# --- behaviour (shim_test)"
+conf basic <<'EOF2'
+127.0.0.0/8 onevipa 127.0.0.5
+127.0.1.0/24 onevipa 192.0.2.1
+.INADDR_ANY 7000-7010 onevipa 127.0.0.7
+.INADDR_ANY 7020 onevipa 192.0.2.1
+EOF2
+scenario basic
+conf lc <<'EOF2'
+127.0.0.1/32 lc 127.0.0.21 127.0.0.22
+EOF2
+scenario lc
+conf lrr <<'EOF2'
+127.0.0.1/32 lrr 127.0.0.11 127.0.0.12 127.0.0.13
+EOF2
+scenario lrr
+conf ipv6 <<'EOF2'
+::1/128 onevipa fd00::5
+127.0.0.1/32 onevipa 127.0.0.5
+.INADDR_ANY 7000-7010 onevipa 127.0.0.7
+.INADDR_ANY 7040 onevipa fd00::6
+EOF2
+scenario ipv6
+
+echo "# --- configuration"
+CONF=$T/does-not-exist.conf
+scenario passthrough
+expect_eq "missing configuration: silent" "" "$(cat "$ERR")"
+conf invalid <<'EOF2'
+# one bad line among good ones
+127.0.0.1/32 onevipa 127.0.0.5 fd00::5
+127.0.0.1/32 onevipa 127.0.0.6
+EOF2
+expect_eq "invalid line: the valid rule still applies" "127.0.0.6" "$(sv "$TEST" source)"
+expect_eq "invalid line: nothing on stderr without SRC_VIPA_DEBUG" "" "$(cat "$ERR")"
+out=$(SRC_VIPA_DEBUG=1 sv "$TEST" source)
+expect_eq "invalid line: logged once with file and line under SRC_VIPA_DEBUG" "1" \
+  "$(grep -c "^src_vipa\[[0-9]*\]: config: $CONF:2: error: " "$ERR")"
+conf hostname <<'EOF2'
+127.0.0.1/32 onevipa svsrc.test
+EOF2
+expect_eq "a host name as source (resolved at load)" "127.0.0.31" "$(sv "$TEST" source)"
+conf badname <<'EOF2'
+127.0.0.1/32 onevipa no-such-host.invalid
+127.0.0.0/8 onevipa 127.0.0.8
+EOF2
+expect_eq "a name that does not resolve: that line skipped, the others apply" "127.0.0.8" "$(sv "$TEST" source)"
+CONF=$T
+out=$(SRC_VIPA_DEBUG=1 sv "$TEST" source)
+expect_eq "unreadable configuration (a directory): pass-through" "127.0.0.1" "$out"
+expect_eq "unreadable configuration: logged" "1" "$(grep -c "cannot read $T: Is a directory" "$ERR")"
+
+echo "# --- engine trap, no memory"
+conf trap <<'EOF2'
+127.0.0.0/8 onevipa 127.0.0.5
+EOF2
+out=$(SRC_VIPA_DEBUG=1 SRC_VIPA_CONFIG_FILE=$CONF LD_PRELOAD=$TRAP_SO timeout 60 "$TEST" passthrough 2>"$ERR")
+expect_eq "a trapping engine: every connection passes through" "2" "$(grep -c '^ok - ' <<<"$out")"
+expect_eq "the trap is logged once" "1" "$(grep -c 'engine trapped in sv_select' "$ERR")"
+
+out=$(SRC_VIPA_DEBUG=1 SRC_VIPA_CONFIG_FILE=$CONF LD_PRELOAD="$SO $BUILD/native/failalloc.so" timeout 60 "$TEST" passthrough 2>"$ERR")
+expect_eq "no memory for the engine: every connection passes through" "2" "$(grep -c '^ok - ' <<<"$out")"
+expect_eq "no memory for the engine: logged" "1" "$(grep -c 'engine failed to start (out of memory)' "$ERR")"
+
+echo "# --- send path: one check per socket, none per datagram"
+conf udp <<'EOF2'
+127.0.0.0/8 onevipa 127.0.0.5
+EOF2
+if command -v strace >/dev/null; then
+  SRC_VIPA_CONFIG_FILE=$CONF LD_PRELOAD=$SO strace -f -qq -e trace=getsockname,getsockopt,bind \
+    -o "$T/strace" "$TEST" udp-repeat 20 >"$T/out" 2>"$ERR"
+  expect_eq "20 datagrams from the VIPA" "ok - udp-repeat: 20 of 20 datagrams from the VIPA" "$(cat "$T/out")"
+  # the test program itself: 1 getsockname (receiver port), 1 bind (receiver)
+  expect_eq "system calls for 20 datagrams: getsockname 2, getsockopt 1, bind 2" "2 1 2" \
+    "$(for c in getsockname getsockopt bind; do grep -c " $c(" "$T/strace"; done | paste -sd' ' -)"
+else
+  not_ok "strace is installed (make deps)"
+fi
+
+echo "# --- rr: System V shared memory"
+conf rr <<'EOF2'
+127.0.0.1/32 rr:600 127.0.0.41 127.0.0.42 127.0.0.43
+EOF2
+expect_eq "no segment before" "" "$(shm_segments)"
+SRC_VIPA_CONFIG_FILE=$CONF "$WRAPPER" "$TEST" hold "$T/stop" >"$T/holder" 2>"$ERR" &
+holder=$!
+for ((i = 0; i < 250; i++)); do [ -s "$T/holder" ] && break; sleep 0.02; done
+expect_eq "while a process uses it: one segment, perms 600, 1 attach" "600:1" "$(shm_segments)"
+seq=$(cat "$T/holder"); for i in 1 2 3 4 5; do seq="$seq $(sv "$TEST" source)"; done
+expect_eq "rr: 6 processes walk the sources in one global cycle" "ok" \
+  "$(awk -v s="$seq" 'BEGIN { n = split(s, a, " "); split("127.0.0.41 127.0.0.42 127.0.0.43", l, " ");
+     for (i = 1; i <= 3; i++) if (l[i] == a[1]) p = i; if (!p) { print "bad start " s; exit }
+     for (i = 1; i <= n; i++) { if (a[i] != l[p]) { print "bad " s; exit } p = p % 3 + 1 } print "ok" }')"
+expect_eq "other processes came and went: the segment stays" "600:1" "$(shm_segments)"
+touch "$T/stop"; wait "$holder"
+expect_eq "the last process gone: segment removed" "" "$(shm_segments)"
+conf rr2 <<'EOF2'
+127.0.0.1/32 rr:640 127.0.0.41 127.0.0.42
+EOF2
+key1=$(SRC_VIPA_CONFIG_FILE=$CONF "$WRAPPER" "$TEST" hold "$T/stop2" >/dev/null 2>&1 & h=$!
+  for ((i = 0; i < 250; i++)); do [ -n "$(shm_segments)" ] && break; sleep 0.02; done
+  ipcs -m | awk '$1 ~ /^0x/ { print $1, $4 }'; touch "$T/stop2"; wait $h)
+expect_eq "perms from rr:640" "640" "${key1#* }"
+rm -f "$T/stop2"
+ipcrm -a shm 2>/dev/null
+# a segment left by a killed process is reused, then removed by the next last exit
+SRC_VIPA_CONFIG_FILE=$CONF "$WRAPPER" "$TEST" hold "$T/stop3" >/dev/null 2>&1 & h=$!
+for ((i = 0; i < 250; i++)); do [ -n "$(shm_segments)" ] && break; sleep 0.02; done
+kill -9 $h; wait $h 2>/dev/null
+expect_eq "SIGKILLed last user: the segment stays (nattch 0)" "640:0" "$(shm_segments)"
+sv "$TEST" source >/dev/null
+expect_eq "the next process reuses it and, as last user, removes it" "" "$(shm_segments)"
+
+# no System V shared memory at all (shmmni 0, in a nested IPC namespace): per process
+conf rrnone <<'EOF2'
+127.0.0.1/32 rr:600 127.0.0.41 127.0.0.42
+EOF2
+out=$(SRC_VIPA_DEBUG=1 SRC_VIPA_CONFIG_FILE=$CONF W=$WRAPPER TEST=$TEST unshare --ipc sh -c \
+  'echo 0 >/proc/sys/kernel/shmmni || exit 3; "$W" "$TEST" source' 2>"$ERR")
+if [ $? = 3 ]; then
+  ok "no shared memory: skipped (shmmni not writable here)"
+else
+  expect_eq "no shared memory: rr still answers (per process)" "ok" \
+    "$(case $out in 127.0.0.41 | 127.0.0.42) echo ok ;; *) echo "$out" ;; esac)"
+  expect_eq "no shared memory: said once" "1" "$(grep -c 'no shared counter available' "$ERR")"
+fi
+
+echo "# --- stress"
+conf stress <<'EOF2'
+127.0.0.1/32 rr:600 127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5
+EOF2
+out=$(sv "$STRESS" threads 32 2000 127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5)
+expect_eq "32 threads x 2000 connections, rr: exact counts" \
+  "127.0.0.2=16000 127.0.0.3=16000 127.0.0.4=16000 127.0.0.5=16000 other=0" "$(head -1 <<<"$out")"
+out=$(sv "$STRESS" forks 200 127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5)
+expect_eq "fork storm: 200 children + 4 parent connections, rr: exact counts" \
+  "127.0.0.2=51 127.0.0.3=51 127.0.0.4=51 127.0.0.5=51 other=0" "$(head -1 <<<"$out")"
+expect_eq "fork storm: every child exited 0" "ok: 204 connections, exactly 51 per source" "$(tail -1 <<<"$out")"
+expect_eq "after the storm: no segment left" "" "$(shm_segments)"
+
+echo "# --- valgrind (memcheck, small scale)"
+if [ "${SV_NATIVE_QUICK:-}" = 1 ]; then
+  echo "# skipped (SV_NATIVE_QUICK=1)"
+elif command -v valgrind >/dev/null; then
+  vg() {
+    SRC_VIPA_CONFIG_FILE=$CONF LD_PRELOAD=$SO timeout 300 valgrind -q --error-exitcode=99 \
+      --leak-check=full --errors-for-leak-kinds=definite "$@" >"$T/vg.out" 2>"$ERR"
+  }
+  for s in basic lc ipv6; do
+    CONF=$T/$s.conf
+    vg "$TEST" "$s"; rc=$?
+    expect_eq "valgrind: shim_test $s, no errors" "0 0" "$rc $(grep -c '^not ok' "$T/vg.out")"
+  done
+  CONF=$T/stress.conf
+  vg "$STRESS" threads 4 50 127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5
+  expect_eq "valgrind: 4 threads x 50 connections, no errors" "0" "$?"
+  vg --trace-children=yes "$STRESS" forks 8 127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5
+  expect_eq "valgrind: fork storm of 8, no errors" "0" "$?"
+else
+  not_ok "valgrind is installed (make deps)"
+fi
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]

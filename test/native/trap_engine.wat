@@ -1,0 +1,27 @@
+;; A stand-in engine for test/native/run.sh: it loads any configuration as one rule, and
+;; its sv_select always traps. src_vipa.so built with it must log the trap once and pass
+;; every call through (docs/abi.md: a trap means the instance is broken).
+(module
+  (import "src_vipa" "random_u32" (func $random (result i32)))
+  (import "src_vipa" "rr_next" (func $rr_next (param i32 i32) (result i32)))
+  (import "src_vipa" "log" (func $log (param i32 i32 i32)))
+  (memory (export "memory") 1 1)
+  (func (export "sv_abi_version") (result i32) (i32.const 0x10000))
+  (func (export "sv_input") (param i32) (result i32) (i32.const 1024))
+  (func (export "sv_parse") (param i32) (result i32) (i32.const 0))
+  (func (export "sv_name_ptr") (param i32) (result i32) (i32.const 0))
+  (func (export "sv_name_len") (param i32) (result i32) (i32.const 0))
+  (func (export "sv_answer") (param i32 i32 i32 i32 i32 i32) (result i32) (i32.const 0))
+  (func (export "sv_answer_error") (param i32 i32))
+  (func (export "sv_finalize") (result i32) (i32.const 1))
+  (func (export "sv_seed") (param i32 i32))
+  (func (export "sv_diag_count") (result i32) (i32.const 0))
+  (func (export "sv_diag_ptr") (param i32) (result i32) (i32.const 0))
+  (func (export "sv_select") (param i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)
+    (unreachable))
+  (func (export "sv_result_ptr") (result i32) (i32.const 64))
+  (func (export "sv_release") (param i32 i32))
+  (func (export "sv_fork_prepare"))
+  (func (export "sv_fork_child"))
+  (func (export "sv_scratch_ptr") (result i32) (i32.const 128))
+  (func (export "sv_addr_format") (param i32) (result i32) (i32.const 0)))
