@@ -1,6 +1,6 @@
 # Installs what the build needs. As root it installs Debian packages itself; otherwise it
 # prints the exact command and stops.
-DEBIAN_PKGS := wabt gcc make iproute2 util-linux procps curl netcat-openbsd
+DEBIAN_PKGS := wabt gcc make python3 iproute2 util-linux procps curl netcat-openbsd
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
 .PHONY: deps deps-debian deps-npm
