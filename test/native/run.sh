@@ -207,7 +207,7 @@ if [ $? = 3 ]; then
 else
   expect_eq "no shared memory: rr still answers (per process)" "ok" \
     "$(case $out in 127.0.0.41 | 127.0.0.42) echo ok ;; *) echo "$out" ;; esac)"
-  expect_eq "no shared memory: said once" "1" "$(grep -c 'no shared counter available' "$ERR")"
+  expect_eq "no shared memory: said once" "1" "$(grep -c 'rr has no shared counter' "$ERR")"
 fi
 
 echo "# --- stress"
