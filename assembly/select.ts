@@ -7,6 +7,7 @@ import {
 import { choose, uncount } from "./policy/choose";
 import { binds4, binds6 } from "./table/binds";
 import { prefixes4, prefixes6 } from "./table/prefix";
+import { cached4, cached6, remember4, remember6, slot4, slot6 } from "./table/cache";
 import { R_FAMILY, R_LINE, R_POLICY, rulePtr, sourcePtr } from "./table/rules";
 
 export let ready = false;
@@ -23,13 +24,13 @@ export function select(kind: u32, family: u32, a0: u32, a1: u32, a2: u32, a3: u3
   let mapped = false;
   if (kind == KIND_CONNECT) {
     if (family == 4) {
-      id = prefixes4.lookup4(a0);
+      id = destination4(a0);
     } else if (family == 6) {
       if (a0 == 0 && a1 == 0 && a2 == 0xFFFF) {
-        id = prefixes4.lookup4(a3);
+        id = destination4(a3);
         mapped = true;
       } else {
-        id = prefixes6.lookup6(a0, a1, a2, a3);
+        id = destination6(a0, a1, a2, a3);
       }
     } else {
       return answer(E_ARGS);
@@ -80,6 +81,26 @@ export function select(kind: u32, family: u32, a0: u32, a1: u32, a2: u32, a3: u3
   store<u32>(RESULT + RES_POLICY, policy);
   store<u32>(RESULT + RES_FLAGS, resultFlags);
   return answer(wildcard ? R_KEEP : R_BIND);
+}
+
+@inline function destination4(a: u32): i32 {
+  const e = slot4(a);
+  let id = cached4(e, a);
+  if (id == -2) {
+    id = prefixes4.lookup4(a);
+    remember4(e, a, id);
+  }
+  return id;
+}
+
+@inline function destination6(a0: u32, a1: u32, a2: u32, a3: u32): i32 {
+  const e = slot6(a0, a1, a2, a3);
+  let id = cached6(e, a0, a1, a2, a3);
+  if (id == -2) {
+    id = prefixes6.lookup6(a0, a1, a2, a3);
+    remember6(e, a0, a1, a2, a3, id);
+  }
+  return id;
 }
 
 @inline function answer(code: i32): i32 {
