@@ -11,17 +11,17 @@
 
 /* 1 and *rc if the shim bound the socket (or tried and then did the caller's bind);
  * 0 if the caller's bind is still to be done. */
-static int bind_wildcard(int fd, const struct sockaddr *addr, socklen_t len, int *rc)
+static int bind_wildcard(int fd, const struct sockaddr *addr, int *rc)
 {
-    struct sockaddr_storage src;
+    union sv_sockaddr src;
     struct sv_result r;
     uint8_t any[16];
     uint32_t port, proto, flags = 0;
     int type, domain, v6only = 0, family, err;
-    socklen_t optlen;
+    socklen_t optlen, src_len;
     int32_t code;
 
-    if (!sv_engine_ready() || sv_in_vfork_child())
+    if (!sv_engine_ready())
         return 0;
     optlen = sizeof domain;
     if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &optlen) != 0 || domain != addr->sa_family)
@@ -47,12 +47,13 @@ static int bind_wildcard(int fd, const struct sockaddr *addr, socklen_t len, int
                  code == SV_KEEP ? "rule keeps the wildcard" : "no rule");
         return 0;
     }
-    if (sv_source_sockaddr(addr, len, &r, &src) != 0) {
+    src_len = sv_source_sockaddr(addr, &r, 1, &src);
+    if (src_len == 0) {
         if (r.flags & SV_R_COUNTED)
             sv_release(r.rule, r.index);
         return 0;
     }
-    if (sv_libc.bind(fd, (struct sockaddr *)&src, len) == 0) {
+    if (sv_libc.bind(fd, &src.sa, src_len) == 0) {
         if ((r.flags & SV_R_COUNTED) && sv_fd_count(fd, r.rule, r.index) != 0)
             sv_release(r.rule, r.index);
         sv_fd_add(fd, SV_FD_OURS);
@@ -60,7 +61,7 @@ static int bind_wildcard(int fd, const struct sockaddr *addr, socklen_t len, int
             char a[INET6_ADDRSTRLEN];
 
             SV_DEBUG_AS("bind", "fd %d port %u: source %s (line %u)", fd, (unsigned)port,
-                     sv_addr_text((struct sockaddr *)&src, a, sizeof a), r.line);
+                     sv_addr_text(&src.sa, a, sizeof a), r.line);
         }
         *rc = 0;
         return 1;
@@ -69,7 +70,7 @@ static int bind_wildcard(int fd, const struct sockaddr *addr, socklen_t len, int
     if (r.flags & SV_R_COUNTED)
         sv_release(r.rule, r.index);
     if (err != EINVAL) /* EINVAL: already bound; the caller's bind says the same */
-        sv_log_bind_failure("bind", fd, (struct sockaddr *)&src, r.line, err);
+        sv_log_bind_failure("bind", fd, &src.sa, r.line, err);
     return 0;
 }
 
@@ -82,7 +83,7 @@ SV_EXPORT int bind(int fd, SV_SOCKADDR_ARG arg, socklen_t len)
     if (sv_in_shim || !sv_is_inet(addr, len) || len > (socklen_t)sizeof(struct sockaddr_storage))
         return sv_libc.bind(fd, addr, len);
     saved = errno;
-    if (sv_is_wildcard(addr) && bind_wildcard(fd, addr, len, &rc)) {
+    if (sv_is_wildcard(addr) && bind_wildcard(fd, addr, &rc)) {
         errno = saved;
         return rc;
     }

@@ -10,17 +10,21 @@
 void sv_fd_forget(int fd)
 {
     uint32_t rule = 0, index = 0;
-    unsigned old;
-    int saved = errno;
+    int saved;
 
-    /* a vfork child shares our memory: what it closes is still open in the parent; and
-     * a signal handler interrupting the shim must not take the lock again */
-    if (!sv_in_shim && !sv_in_vfork_child()) {
-        old = sv_fd_take(fd, &rule, &index);
-        if (old & SV_FD_COUNTED)
-            sv_release(rule, index);
+    if (sv_in_shim) /* a signal handler interrupting the shim must not take the lock again */
+        return;
+    /* A vfork child shares our memory but not our descriptor table: what it closes is still
+     * open in the parent, which still needs its count and its SV_FD_USER (never re-bind).
+     * The other bits only spare the parent system calls: losing them is harmless, so only
+     * for these two is the getpid() of sv_in_vfork_child worth paying. */
+    if ((sv_fd_get(fd) & (SV_FD_COUNTED | SV_FD_USER)) && sv_in_vfork_child())
+        return;
+    if (sv_fd_take(fd, &rule, &index) & SV_FD_COUNTED) {
+        saved = errno;
+        sv_release(rule, index);
+        errno = saved;
     }
-    errno = saved;
 }
 
 SV_EXPORT int close(int fd)

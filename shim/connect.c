@@ -7,12 +7,14 @@
 SV_EXPORT int connect(int fd, SV_SOCKADDR_ARG arg, socklen_t len)
 {
     const struct sockaddr *addr = SV_SA(arg);
+    unsigned state;
 
     sv_libc_init();
-    if (!sv_in_shim && sv_is_inet(addr, len) && !(sv_fd_get(fd) & (SV_FD_OURS | SV_FD_USER))) {
+    state = sv_fd_get(fd);
+    if (!sv_in_shim && sv_is_inet(addr, len) && !(state & (SV_FD_OURS | SV_FD_USER))) {
         int saved = errno;
 
-        sv_bind_for_destination(fd, addr, len, 1, __func__);
+        sv_bind_for_destination(fd, addr, state, 1, __func__);
         errno = saved;
     }
     return sv_libc.connect(fd, addr, len);

@@ -9,17 +9,6 @@
 
 #define BIND_FAILURES_LOGGED 20
 
-int sv_is_inet(const struct sockaddr *addr, socklen_t len)
-{
-    if (addr == NULL || len < (socklen_t)sizeof(sa_family_t))
-        return 0;
-    if (addr->sa_family == AF_INET)
-        return len >= (socklen_t)sizeof(struct sockaddr_in);
-    if (addr->sa_family == AF_INET6)
-        return len >= (socklen_t)sizeof(struct sockaddr_in6);
-    return 0;
-}
-
 int sv_is_wildcard(const struct sockaddr *addr)
 {
     if (addr->sa_family == AF_INET)
@@ -42,26 +31,31 @@ int sv_addr_of(const struct sockaddr *addr, uint8_t out[16], uint32_t *port)
     return 6;
 }
 
-int sv_source_sockaddr(const struct sockaddr *base, socklen_t len, const struct sv_result *r,
-                       struct sockaddr_storage *out)
+socklen_t sv_source_sockaddr(const struct sockaddr *base, const struct sv_result *r,
+                             int keep_port, union sv_sockaddr *out)
 {
-    memset(out, 0, sizeof *out);
-    memcpy(out, base, len < sizeof *out ? len : sizeof *out);
     if (base->sa_family == AF_INET && r->family == 4) {
-        memcpy(&((struct sockaddr_in *)out)->sin_addr, r->addr, 4);
-        return 0;
+        if (keep_port)
+            memcpy(&out->in, base, sizeof out->in);
+        else
+            out->in = (struct sockaddr_in){ .sin_family = AF_INET };
+        memcpy(&out->in.sin_addr, r->addr, 4);
+        return sizeof out->in;
     }
     if (base->sa_family == AF_INET6 && r->family == 6) {
-        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
+        uint32_t scope = ((const struct sockaddr_in6 *)base)->sin6_scope_id;
 
-        memcpy(&in6->sin6_addr, r->addr, 16);
-        if (!IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr))
-            in6->sin6_scope_id = 0;
-        return 0;
+        if (keep_port)
+            memcpy(&out->in6, base, sizeof out->in6);
+        else
+            out->in6 = (struct sockaddr_in6){ .sin6_family = AF_INET6 };
+        memcpy(&out->in6.sin6_addr, r->addr, 16);
+        out->in6.sin6_scope_id = IN6_IS_ADDR_LINKLOCAL(&out->in6.sin6_addr) ? scope : 0;
+        return sizeof out->in6;
     }
     SV_ONCE(LOG_ERR, "engine answered an IPv%u source for an IPv%d socket (line %u): ignored",
             r->family, base->sa_family == AF_INET ? 4 : 6, r->line);
-    return -1;
+    return 0;
 }
 
 const char *sv_addr_text(const struct sockaddr *addr, char *buf, size_t cap)
@@ -101,40 +95,32 @@ static int unbound(const struct sockaddr_storage *ss)
            sv_is_wildcard((const struct sockaddr *)ss);
 }
 
-static void bind_source(int fd, const struct sockaddr *dst, socklen_t dstlen, uint32_t port,
-                        int tcp, const struct sv_result *r, const char *func)
+static void bind_source(int fd, const struct sockaddr *dst, uint32_t port, int tcp,
+                        const struct sv_result *r, const char *func)
 {
-    struct sockaddr_storage src;
+    union sv_sockaddr src;
     socklen_t src_len;
     char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
     int one = 1, zero = 0, no_port = 0, err;
 
-    /* the destination as template: family and sizes match the socket, the scope id
-     * carries over to a link-local source; the port becomes 0 (any) */
-    if (sv_source_sockaddr(dst, dstlen, r, &src) != 0) {
+    /* the source with port 0 (any); a link-local one takes the destination's scope id */
+    src_len = sv_source_sockaddr(dst, r, 0, &src);
+    if (src_len == 0) {
         if (r->flags & SV_R_COUNTED)
             sv_release(r->rule, r->index);
         return;
-    }
-    if (src.ss_family == AF_INET) {
-        ((struct sockaddr_in *)&src)->sin_port = 0;
-        src_len = sizeof(struct sockaddr_in);
-    } else {
-        ((struct sockaddr_in6 *)&src)->sin6_port = 0;
-        ((struct sockaddr_in6 *)&src)->sin6_flowinfo = 0;
-        src_len = sizeof(struct sockaddr_in6);
     }
     /* TCP: reserve no port at bind; connect picks one per 4-tuple, so thousands of
      * connections from one VIPA do not exhaust the ephemeral range */
     if (tcp && setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) == 0)
         no_port = 1;
-    if (sv_libc.bind(fd, (struct sockaddr *)&src, src_len) == 0) {
+    if (sv_libc.bind(fd, &src.sa, src_len) == 0) {
         if ((r->flags & SV_R_COUNTED) && sv_fd_count(fd, r->rule, r->index) != 0)
             sv_release(r->rule, r->index);
         sv_fd_add(fd, SV_FD_OURS);
         SV_DEBUG_AS(func, "fd %d to %s port %u: source %s (line %u)", fd,
                  sv_addr_text(dst, a, sizeof a), (unsigned)port,
-                 sv_addr_text((struct sockaddr *)&src, b, sizeof b), r->line);
+                 sv_addr_text(&src.sa, b, sizeof b), r->line);
         return;
     }
     err = errno;
@@ -142,36 +128,50 @@ static void bind_source(int fd, const struct sockaddr *dst, socklen_t dstlen, ui
         setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &zero, sizeof zero);
     if (r->flags & SV_R_COUNTED)
         sv_release(r->rule, r->index);
-    /* EINVAL: bound meanwhile by another thread of the application: not our problem */
+    /* EINVAL: already bound, by another thread of the application or (a fresh socket)
+     * through a path the shim does not see (a raw system call): not our problem */
     if (err != EINVAL)
-        sv_log_bind_failure(func, fd, (struct sockaddr *)&src, r->line, err);
+        sv_log_bind_failure(func, fd, &src.sa, r->line, err);
 }
 
-int sv_bind_for_destination(int fd, const struct sockaddr *dst, socklen_t len, int stream_ok,
+int sv_bind_for_destination(int fd, const struct sockaddr *dst, unsigned state, int stream_ok,
                             const char *func)
 {
-    struct sockaddr_storage self;
-    socklen_t self_len = sizeof self, type_len;
     struct sv_result r;
     uint8_t addr[16];
     uint32_t port, proto;
     int type, family;
     int32_t code;
 
+    if (state & SV_FD_FRESH) {
+        /* trusted once: the real connect or send that follows may bind the socket (an
+         * autobind), so any later call takes the system-call path below */
+        sv_fd_clear(fd, SV_FD_FRESH);
+    }
     if (sv_in_shim)
         return 0;
     if (!sv_engine_ready())
         return 1;
-    if (sv_in_vfork_child())
-        return 0;
-    /* not a socket, a bad descriptor: the real call reports it */
-    if (getsockname(fd, (struct sockaddr *)&self, &self_len) != 0)
-        return 1;
-    if (self.ss_family != dst->sa_family || !unbound(&self))
-        return 1;
-    type_len = sizeof type;
-    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0)
-        return 1;
+    if (state & SV_FD_FRESH) {
+        /* made by our socket() and untouched since: unbound, family and type known */
+        family = state & SV_FD_INET6 ? AF_INET6 : AF_INET;
+        type = state & SV_FD_STREAM ? SOCK_STREAM : SOCK_DGRAM;
+        if (family != dst->sa_family)
+            return 1;
+    } else {
+        /* of unknown origin (accepted, dup'ed, inherited, made before we were loaded,
+         * connected before): ask the kernel. Not a socket or a bad descriptor: the real
+         * call reports it */
+        struct sockaddr_storage self;
+        socklen_t self_len = sizeof self, type_len = sizeof type;
+
+        if (getsockname(fd, (struct sockaddr *)&self, &self_len) != 0)
+            return 1;
+        if (self.ss_family != dst->sa_family || !unbound(&self))
+            return 1;
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0)
+            return 1;
+    }
     if (type == SOCK_DGRAM)
         proto = IPPROTO_UDP;
     else if (type == SOCK_STREAM && stream_ok)
@@ -181,7 +181,7 @@ int sv_bind_for_destination(int fd, const struct sockaddr *dst, socklen_t len, i
     family = sv_addr_of(dst, addr, &port);
     code = sv_select(SV_KIND_CONNECT, family, addr, port, proto, 0, &r);
     if (code == SV_BIND) {
-        bind_source(fd, dst, len, port, proto == IPPROTO_TCP, &r, func);
+        bind_source(fd, dst, port, proto == IPPROTO_TCP, &r, func);
     } else if (code < 0 && code != SV_E_BROKEN) {
         SV_ONCE(LOG_ERR, "engine error %d: call passed through", (int)code);
     } else if (sv_log_debug_enabled()) {

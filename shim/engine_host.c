@@ -5,8 +5,10 @@
  * end) jumps back here, the instance is marked dead and freed, and the caller gets a
  * failure value, so the application's call passes through. The hosts serialise all calls:
  * the jump buffer and the call-depth counter of the runtime are process-wide. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -67,9 +69,11 @@ static uint32_t get_u32(const wasm_rt_memory_t *m, uint32_t off)
 /* An address as the ABI's four big-endian words. */
 static void addr_words(const uint8_t a[16], uint32_t w[4])
 {
-    for (int i = 0; i < 4; i++)
-        w[i] = (uint32_t)a[4 * i] << 24 | (uint32_t)a[4 * i + 1] << 16 |
-               (uint32_t)a[4 * i + 2] << 8 | (uint32_t)a[4 * i + 3];
+    memcpy(w, a, 16);
+    w[0] = ntohl(w[0]);
+    w[1] = ntohl(w[1]);
+    w[2] = ntohl(w[2]);
+    w[3] = ntohl(w[3]);
 }
 
 /* ---- logging through the host's hook --------------------------------------------------- */
@@ -284,11 +288,21 @@ int sv_engine_diag(struct sv_engine *e, uint32_t i, struct sv_diag *d)
 
 /* ---- deciding -------------------------------------------------------------------------- */
 
+/* struct sv_result mirrors the record's first 44 bytes, so that a little-endian host
+ * reads it with one copy (result_off was bounds-checked at open; memory never shrinks) */
+_Static_assert(offsetof(struct sv_result, rule) == 4 && offsetof(struct sv_result, addr) == 16 &&
+                   offsetof(struct sv_result, line) == 32 &&
+                   offsetof(struct sv_result, flags) == 40 && sizeof(struct sv_result) == 44,
+               "struct sv_result must mirror the result record (docs/abi.md)");
+
 static void read_result(struct sv_engine *e, struct sv_result *out)
 {
     const wasm_rt_memory_t *m = memory(e);
     uint32_t r = e->result_off;
 
+#if !WABT_BIG_ENDIAN
+    memcpy(out, m->data + r, sizeof *out);
+#else
     out->rule = get_u32(m, r + 4);
     out->index = get_u32(m, r + 8);
     out->family = get_u32(m, r + 12);
@@ -296,31 +310,34 @@ static void read_result(struct sv_engine *e, struct sv_result *out)
     out->line = get_u32(m, r + 32);
     out->policy = get_u32(m, r + 36);
     out->flags = get_u32(m, r + 40);
+#endif
 }
 
-static int32_t select_call(struct sv_engine *e, uint32_t kind, int family, const uint32_t w[4],
-                           uint32_t port, uint32_t proto, uint32_t flags)
-{
-    GUARDED(e, "sv_select", SV_E_BROKEN,
-            (int32_t)Z_engineZ_sv_select(&e->inst, kind, (uint32_t)family, w[0], w[1], w[2], w[3],
-                                         port, proto, flags));
-}
-
+/* The hot path: GUARDED written out, so that the setjmp frame is this function's own and
+ * no extra call layer sits between the shim and the engine. */
 int32_t sv_engine_select(struct sv_engine *e, uint32_t kind, int family, const uint8_t addr[16],
                          uint32_t port, uint32_t proto, uint32_t flags, struct sv_result *out)
 {
     uint32_t w[4];
     int32_t code;
 
-    memset(out, 0, sizeof *out);
-    addr_words(addr, w);
-    code = select_call(e, kind, family, w, port, proto, flags);
     if (!e->live)
-        code = SV_E_BROKEN;
-    else
-        read_result(e, out);
+        goto broken;
+    addr_words(addr, w);
+    sv_rt_enter();
+    if (setjmp(wasm_rt_jmp_buf) != 0) {
+        trapped(e, sv_rt_last_trap, "sv_select");
+        goto broken;
+    }
+    code = (int32_t)Z_engineZ_sv_select(&e->inst, kind, (uint32_t)family, w[0], w[1], w[2], w[3],
+                                        port, proto, flags);
+    read_result(e, out); /* every field, whatever the code */
     out->code = code;
     return code;
+broken:
+    memset(out, 0, sizeof *out);
+    out->code = SV_E_BROKEN;
+    return SV_E_BROKEN;
 }
 
 void sv_engine_release(struct sv_engine *e, uint32_t rule, uint32_t index)

@@ -12,24 +12,16 @@ struct slot {
 };
 
 uint8_t sv_fd_state[SV_FD_TRACK_MAX];
+unsigned sv_fd_high_mark;
 static struct slot *slots;
-static unsigned high;
 
-static void raise_high(int fd)
+void sv_fd_raise_high(int fd)
 {
-    unsigned want = (unsigned)fd + 1, cur = __atomic_load_n(&high, __ATOMIC_RELAXED);
+    unsigned want = (unsigned)fd + 1, cur = __atomic_load_n(&sv_fd_high_mark, __ATOMIC_RELAXED);
 
-    while (cur < want &&
-           !__atomic_compare_exchange_n(&high, &cur, want, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+    while (cur < want && !__atomic_compare_exchange_n(&sv_fd_high_mark, &cur, want, 1,
+                                                      __ATOMIC_RELAXED, __ATOMIC_RELAXED))
         ;
-}
-
-void sv_fd_add(int fd, unsigned bits)
-{
-    if ((unsigned)fd >= SV_FD_TRACK_MAX)
-        return;
-    raise_high(fd);
-    __atomic_fetch_or(&sv_fd_state[fd], (uint8_t)bits, __ATOMIC_RELEASE);
 }
 
 int sv_fd_count(int fd, uint32_t rule, uint32_t index)
@@ -94,7 +86,3 @@ int sv_fd_uncount(int fd, uint32_t *rule, uint32_t *index)
     return 1;
 }
 
-unsigned sv_fd_high(void)
-{
-    return __atomic_load_n(&high, __ATOMIC_RELAXED);
-}

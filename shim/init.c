@@ -1,21 +1,25 @@
 /* Once-initialisation of src_vipa.so.
  *
  * Two levels, both lazy:
- * - the real libc functions (sv_libc_init): dlsym(RTLD_NEXT) once, under pthread_once;
- *   cheap, no configuration, needed by every wrapper (close() included);
+ * - the real libc functions (sv_libc_init): dlsym(RTLD_NEXT) once, under pthread_once
+ *   (after that a flag, one load per wrapper call); cheap, no configuration, needed by
+ *   every wrapper (close() included);
  * - the engine and the configuration (sv_engine_ready): on the first AF_INET/AF_INET6
  *   connect, bind or send. A process that never opens an INET socket never loads them.
  *   This "once" is a state flag checked under the engine lock rather than pthread_once:
  *   the fork handlers take the same lock, so a fork can never happen in the middle of
  *   loading and leave the child with a once-control stuck "in progress".
  *
- * One mutex serialises every call into the engine (wasm2c's trap jump buffer and call
+ * One lock serialises every call into the engine (wasm2c's trap jump buffer and call
  * depth are process-wide). pthread_atfork handlers, registered when the engine loads,
  * take it around fork() and let the engine re-seed `random` and shift `lrr` in the child.
- * vfork() runs no handlers: a vfork child is recognised by its pid and changes nothing. */
+ * vfork() runs no handlers: a vfork child is recognised by its pid (sv_in_vfork_child), a
+ * system call, so only where it could take from the parent what the parent still needs:
+ * an lc count or the "bound by the application" mark of a descriptor it closes. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +37,7 @@ __thread int sv_in_shim __attribute__((tls_model("initial-exec")));
 /* ---- the real libc functions ------------------------------------------------------------ */
 
 struct sv_libc sv_libc;
+int sv_libc_ready;
 static pthread_once_t libc_once = PTHREAD_ONCE_INIT;
 
 /* Fallbacks should dlsym find nothing (a libc without close_range, an odd link order):
@@ -113,17 +118,16 @@ static void resolve_libc(void)
     }
     SV_LIBC_CALLS(SV_RESOLVE)
 #undef SV_RESOLVE
+    __atomic_store_n(&sv_libc_ready, 1, __ATOMIC_RELEASE);
     errno = saved;
 }
 
-void sv_libc_init(void)
+void sv_libc_resolve(void)
 {
     pthread_once(&libc_once, resolve_libc);
 }
 
 /* ---- the engine and the configuration ----------------------------------------------------- */
-
-enum { UNLOADED, READY, OFF };
 
 /* The engine's view of this process: rr counters keyed by the configuration's identity. */
 struct shim_host {
@@ -131,22 +135,62 @@ struct shim_host {
     uint64_t dev, ino;
 };
 
-static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
-static int engine_state = UNLOADED;
+int sv_engine_state = SV_UNLOADED;
+static int engine_lock; /* see lock() */
 static struct sv_engine engine;
 static struct shim_host host;
 static pid_t engine_pid;
 static int fork_locked;
 
+/* The engine lock is taken for every decision, so it is a bare futex word rather than a
+ * pthread mutex (about 10 instructions instead of 55 uncontended): 0 free, 1 held, 2 held
+ * and maybe waited for (U. Drepper, "Futexes Are Tricky", mutex 3). Private futex: the
+ * only sharers are our threads (and a vfork child, which shares our memory). */
+static void futex(int op, int val)
+{
+    int saved = errno; /* EAGAIN, EINTR: the application must not see them */
+
+    syscall(SYS_futex, &engine_lock, op, val, NULL, NULL, 0);
+    errno = saved;
+}
+
+static int trylock(void)
+{
+    int c = 0;
+
+    return __atomic_compare_exchange_n(&engine_lock, &c, 1, 0, __ATOMIC_ACQUIRE,
+                                       __ATOMIC_RELAXED);
+}
+
+static void lock(void)
+{
+    int c = 0;
+
+    if (__atomic_compare_exchange_n(&engine_lock, &c, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return;
+    if (c != 2)
+        c = __atomic_exchange_n(&engine_lock, 2, __ATOMIC_ACQUIRE);
+    while (c != 0) {
+        futex(FUTEX_WAIT_PRIVATE, 2);
+        c = __atomic_exchange_n(&engine_lock, 2, __ATOMIC_ACQUIRE);
+    }
+}
+
+static void unlock(void)
+{
+    if (__atomic_exchange_n(&engine_lock, 0, __ATOMIC_RELEASE) == 2)
+        futex(FUTEX_WAKE_PRIVATE, 1);
+}
+
 static void lock_engine(void)
 {
     sv_in_shim++;
-    pthread_mutex_lock(&engine_lock);
+    lock();
 }
 
 static void unlock_engine(void)
 {
-    pthread_mutex_unlock(&engine_lock);
+    unlock();
     sv_in_shim--;
 }
 
@@ -204,11 +248,11 @@ static int load(void)
     err = sv_config_read(path, &cfg);
     if (err == ENOENT) {
         SV_DEBUG("%s does not exist: passing every call through", path);
-        return OFF;
+        return SV_OFF;
     }
     if (err != 0) {
         SV_ERR("cannot read %s: %s; passing every call through", path, strerror(err));
-        return OFF;
+        return SV_OFF;
     }
     host.base.rr_next = host_rr_next;
     host.base.log = host_log;
@@ -217,7 +261,7 @@ static int load(void)
     if (sv_engine_open(&engine, &host.base) != 0) {
         sv_config_free(&cfg);
         SV_ERR("no policy engine: passing every call through");
-        return OFF;
+        return SV_OFF;
     }
     rules = sv_config_load(&engine, cfg.data, cfg.len, &loader);
     sv_config_free(&cfg);
@@ -228,30 +272,29 @@ static int load(void)
         else
             SV_DEBUG("%s has no rules: passing every call through", path);
         sv_engine_close(&engine);
-        return OFF;
+        return SV_OFF;
     }
     engine_pid = getpid();
     if (pthread_atfork(fork_prepare, fork_parent, fork_child) != 0) {
         SV_ERR("pthread_atfork failed: passing every call through");
         sv_engine_close(&engine);
-        return OFF;
+        return SV_OFF;
     }
     SV_DEBUG("%s: %d rules loaded", path, (int)rules);
-    return READY;
+    return SV_READY;
 }
 
-int sv_engine_ready(void)
+/* sv_engine_ready's slow path: the first INET call of the process */
+int sv_engine_load(void)
 {
-    int state = __atomic_load_n(&engine_state, __ATOMIC_ACQUIRE);
+    int state;
 
-    if (state == UNLOADED) {
-        lock_engine();
-        if (engine_state == UNLOADED)
-            __atomic_store_n(&engine_state, load(), __ATOMIC_RELEASE);
-        state = engine_state;
-        unlock_engine();
-    }
-    return state == READY;
+    lock_engine();
+    if (sv_engine_state == SV_UNLOADED)
+        __atomic_store_n(&sv_engine_state, load(), __ATOMIC_RELEASE);
+    state = sv_engine_state;
+    unlock_engine();
+    return state == SV_READY;
 }
 
 int32_t sv_select(uint32_t kind, int family, const uint8_t addr[16], uint32_t port,
@@ -262,7 +305,7 @@ int32_t sv_select(uint32_t kind, int family, const uint8_t addr[16], uint32_t po
     lock_engine();
     code = sv_engine_select(&engine, kind, family, addr, port, proto, flags, out);
     if (!engine.live)
-        __atomic_store_n(&engine_state, OFF, __ATOMIC_RELEASE);
+        __atomic_store_n(&sv_engine_state, SV_OFF, __ATOMIC_RELEASE);
     unlock_engine();
     return code;
 }
@@ -289,7 +332,7 @@ static void fork_prepare(void)
         fork_locked = 0;
         return;
     }
-    pthread_mutex_lock(&engine_lock);
+    lock();
     fork_locked = 1;
     sv_engine_fork_prepare(&engine);
 }
@@ -297,19 +340,19 @@ static void fork_prepare(void)
 static void fork_parent(void)
 {
     if (fork_locked)
-        pthread_mutex_unlock(&engine_lock);
+        unlock();
 }
 
 static void fork_child(void)
 {
-    pthread_mutex_init(&engine_lock, NULL);
+    engine_lock = 0; /* the child's only thread: nobody holds it or waits */
     engine_pid = getpid();
     if (!fork_locked)
-        __atomic_store_n(&engine_state, OFF, __ATOMIC_RELEASE);
+        __atomic_store_n(&sv_engine_state, SV_OFF, __ATOMIC_RELEASE);
     else
         sv_engine_fork_child(&engine);
     if (!engine.live)
-        __atomic_store_n(&engine_state, OFF, __ATOMIC_RELEASE);
+        __atomic_store_n(&sv_engine_state, SV_OFF, __ATOMIC_RELEASE);
 }
 
 /* ---- exit ----------------------------------------------------------------------------------- */
@@ -322,15 +365,15 @@ __attribute__((destructor)) static void at_exit(void)
     struct timespec ms = { 0, 1000000 };
     int i;
 
-    if (__atomic_load_n(&engine_state, __ATOMIC_ACQUIRE) == UNLOADED || sv_in_shim ||
+    if (__atomic_load_n(&sv_engine_state, __ATOMIC_ACQUIRE) == SV_UNLOADED || sv_in_shim ||
         sv_in_vfork_child())
         return;
     for (i = 0; i < 100; i++) {
-        if (pthread_mutex_trylock(&engine_lock) == 0) {
+        if (trylock()) {
             sv_in_shim++;
             sv_rr_detach_all();
             sv_in_shim--;
-            pthread_mutex_unlock(&engine_lock);
+            unlock();
             return;
         }
         nanosleep(&ms, NULL);

@@ -35,8 +35,17 @@ struct sv_libc {
 extern struct sv_libc sv_libc;
 
 /* Resolves sv_libc once (cheap; no configuration, no engine). Every wrapper calls it first:
- * another library's constructor may call close() before ours has run. */
-void sv_libc_init(void);
+ * another library's constructor may call close() before ours has run. The flag is set
+ * (release) once every pointer is in place, so the fast path is one acquire load;
+ * pthread_once runs only until then. */
+extern int sv_libc_ready;
+void sv_libc_resolve(void);
+
+static inline void sv_libc_init(void)
+{
+    if (__builtin_expect(!__atomic_load_n(&sv_libc_ready, __ATOMIC_ACQUIRE), 0))
+        sv_libc_resolve();
+}
 
 /* glibc declares the sockaddr parameters of connect/bind/sendto as a transparent union
  * under _GNU_SOURCE; SV_SOCKADDR_ARG is that type and SV_SA() gives the pointer. */

@@ -8,7 +8,6 @@
  * daemonising application could close or inherit. The libc's real socket/sendto/close are
  * called, never our wrappers. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,22 +23,18 @@
 
 #define LINE_MAX_LEN 1024
 
-static int debug_enabled;
-static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+/* No pthread_once: two threads reading the environment at once get the same answer. */
+int sv_log_debug_state;
 
 /* SRC_VIPA_DEBUG is ignored in secure-execution (setuid) processes: debug lines could show
  * an unprivileged user what a root-only configuration contains. */
-static void read_env(void)
+int sv_log_debug_read(void)
 {
     const char *v = getenv("SRC_VIPA_DEBUG");
+    int on = v != NULL && strcmp(v, "1") == 0 && getauxval(AT_SECURE) == 0;
 
-    debug_enabled = v != NULL && strcmp(v, "1") == 0 && getauxval(AT_SECURE) == 0;
-}
-
-int sv_log_debug_enabled(void)
-{
-    pthread_once(&env_once, read_env);
-    return debug_enabled;
+    __atomic_store_n(&sv_log_debug_state, on ? 2 : 1, __ATOMIC_RELAXED);
+    return on;
 }
 
 static void to_syslog(int level, const char *body, size_t len)

@@ -13,7 +13,16 @@ void sv_log(int level, const char *func, const char *fmt, ...)
 /* the same, with a message that is not NUL-terminated */
 void sv_log_text(int level, const char *func, const char *msg, size_t len);
 
-int sv_log_debug_enabled(void);
+/* 0 until SRC_VIPA_DEBUG has been read, then 1 (off) or 2 (on) */
+extern int sv_log_debug_state;
+int sv_log_debug_read(void);
+
+static inline int sv_log_debug_enabled(void)
+{
+    int state = __atomic_load_n(&sv_log_debug_state, __ATOMIC_RELAXED);
+
+    return state != 0 ? state == 2 : sv_log_debug_read();
+}
 
 #define SV_ERR(...) sv_log(LOG_ERR, __func__, __VA_ARGS__)
 #define SV_WARN(...) sv_log(LOG_WARNING, __func__, __VA_ARGS__)

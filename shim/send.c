@@ -8,12 +8,13 @@
 static void before_send(int fd, const struct sockaddr *dst, socklen_t len, int flags,
                         const char *func)
 {
+    unsigned state = sv_fd_get(fd);
     int saved;
 
-    if (sv_in_shim || !sv_is_inet(dst, len) || sv_fd_get(fd) != 0)
+    if (sv_in_shim || !sv_is_inet(dst, len) || (state & (SV_FD_OURS | SV_FD_USER | SV_FD_SENT)))
         return;
     saved = errno;
-    if (sv_bind_for_destination(fd, dst, len, (flags & MSG_FASTOPEN) != 0, func))
+    if (sv_bind_for_destination(fd, dst, state, (flags & MSG_FASTOPEN) != 0, func))
         sv_fd_add(fd, SV_FD_SENT);
     errno = saved;
 }

@@ -20,37 +20,69 @@ extern __thread int sv_in_shim __attribute__((tls_model("initial-exec")));
 
 /* ---- init.c ---------------------------------------------------------------------------- */
 
+enum { SV_UNLOADED, SV_READY, SV_OFF };
+/* SV_UNLOADED until the first INET call has loaded the configuration, then SV_READY, or
+ * SV_OFF for pass-through (no or bad configuration, no rules, a trap); never back. */
+extern int sv_engine_state;
+int sv_engine_load(void);
+
 /* Loads configuration and engine on the first call (once per process); 1 if the engine is
- * usable, 0 for pass-through (no or bad configuration, no rules, a trap). */
-int sv_engine_ready(void);
+ * usable, 0 for pass-through. */
+static inline int sv_engine_ready(void)
+{
+    int state = __atomic_load_n(&sv_engine_state, __ATOMIC_ACQUIRE);
+
+    if (__builtin_expect(state == SV_UNLOADED, 0))
+        return sv_engine_load();
+    return state == SV_READY;
+}
 /* sv_engine_select under the engine lock; a trap turns the shim off for the process. */
 int32_t sv_select(uint32_t kind, int family, const uint8_t addr[16], uint32_t port,
                   uint32_t proto, uint32_t flags, struct sv_result *out);
 /* Gives back an `lc` count (sv_release under the lock). */
 void sv_release(uint32_t rule, uint32_t index);
-/* True in a vfork(2) child (it shares our memory: it must not change any state). */
+/* True in a vfork(2) child: it shares our memory but not our descriptor table, so it must
+ * not give back or drop what the parent still needs (an lc count, SV_FD_USER). One getpid()
+ * system call: only on those paths. */
 int sv_in_vfork_child(void);
 
 /* ---- decide.c -------------------------------------------------------------------------- */
 
 /* addr is an AF_INET or AF_INET6 address of at least its family's size */
-int sv_is_inet(const struct sockaddr *addr, socklen_t len);
+static inline int sv_is_inet(const struct sockaddr *addr, socklen_t len)
+{
+    if (addr == NULL || len < (socklen_t)sizeof(sa_family_t))
+        return 0;
+    if (addr->sa_family == AF_INET)
+        return len >= (socklen_t)sizeof(struct sockaddr_in);
+    if (addr->sa_family == AF_INET6)
+        return len >= (socklen_t)sizeof(struct sockaddr_in6);
+    return 0;
+}
 /* addr (sv_is_inet) is 0.0.0.0 or :: */
 int sv_is_wildcard(const struct sockaddr *addr);
 /* the ABI's family (4/6), 16 address bytes and host-order port of addr (sv_is_inet) */
 int sv_addr_of(const struct sockaddr *addr, uint8_t out[16], uint32_t *port);
 
-/* Writes into *out a copy of base (a sockaddr of the socket's family; its port, flow info
- * and scope kept) with the source address of r. 0, or -1 if r's family does not fit. */
-int sv_source_sockaddr(const struct sockaddr *base, socklen_t len, const struct sv_result *r,
-                       struct sockaddr_storage *out);
+union sv_sockaddr {
+    struct sockaddr sa;
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+};
+
+/* The source address of r as a sockaddr of base's family (base: sv_is_inet): port and flow
+ * info are base's if keep_port, else 0; a link-local IPv6 source keeps base's scope id.
+ * Returns its length, or 0 if r's family does not fit (logged once). */
+socklen_t sv_source_sockaddr(const struct sockaddr *base, const struct sv_result *r,
+                             int keep_port, union sv_sockaddr *out);
 
 /* The decision for a socket about to connect or send to dst: if the socket is not bound
  * yet, bind it to the source the engine picks (TCP with IP_BIND_ADDRESS_NO_PORT).
- * stream_ok: also for SOCK_STREAM (connect, TCP Fast Open); otherwise datagrams only.
- * Returns 1 when the socket is settled (bound now, bound before, or left alone for good),
- * 0 when nothing could be decided (inside the shim, vfork child). May change errno. */
-int sv_bind_for_destination(int fd, const struct sockaddr *dst, socklen_t len, int stream_ok,
+ * state: sv_fd_get(fd), read by the caller. stream_ok: also for SOCK_STREAM (connect, TCP
+ * Fast Open); otherwise datagrams only. Returns 1 when the socket is settled (bound now,
+ * bound before, or left alone for good), 0 when nothing could be decided (inside the
+ * shim). May change errno. */
+int sv_bind_for_destination(int fd, const struct sockaddr *dst, unsigned state, int stream_ok,
                             const char *func);
 
 /* Logs a failed bind of a chosen source (the first 20 per process, then one notice). */

@@ -9,7 +9,9 @@
  *   ipv6         IPv6 rules, mapped destinations, dual-stack wildcard binds
  *   source       one TCP connection to 127.0.0.1: prints its source address
  *   hold FILE    like source, then keeps running until FILE exists (at most 20 s)
- *   udp-repeat N N datagrams from one unbound UDP socket (run.sh counts syscalls)
+ *   connect-loop N  N UDP socket+connect+close (run.sh counts syscalls)
+ *   udp-repeat N [raw]  N datagrams from one unbound UDP socket (run.sh counts syscalls);
+ *                raw: the socket comes from a raw socket system call (unknown to the shim)
  *   passthrough  connections work and leave from the default source (127.0.0.1)
  * Prints "ok - ..." / "not ok - ..." lines; exit status 1 if any check failed. */
 #include <arpa/inet.h>
@@ -259,6 +261,48 @@ static void scenario_basic(void)
     check(strcmp(local_of(fd), "127.0.0.1") == 0,
           "wildcard bind with IP_BIND_ADDRESS_NO_PORT kept (%s)", local_of(fd));
     close(fd);
+
+    /* the same, after a vfork child closed its copy: the parent still knows it is the app's */
+    {
+        pid_t pid;
+        int status;
+
+        fd = socket(AF_INET, SOCK_STREAM, 0);
+        v = 1;
+        setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &v, sizeof v);
+        len = make_addr(&ss, "0.0.0.0", 0);
+        bind(fd, (struct sockaddr *)&ss, len);
+        pid = vfork();
+        if (pid == 0) {
+            close(fd);
+            _exit(0);
+        }
+        waitpid(pid, &status, 0);
+        len = make_addr(&ss, "127.0.0.1", port);
+        connect(fd, (struct sockaddr *)&ss, len);
+        close(accept(lfd, NULL, NULL));
+        check(strcmp(local_of(fd), "127.0.0.1") == 0,
+              "wildcard bind kept after a vfork child closed the socket (%s)", local_of(fd));
+        close(fd);
+    }
+
+    /* bound behind the shim's back (a raw system call) after our socket(): the shim's
+     * own bind fails, and the connect goes on from the application's source, errno kept */
+    for (int udp = 0; udp <= 1; udp++) {
+        fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+        len = make_addr(&ss, "127.0.0.9", 0);
+        if (syscall(SYS_bind, fd, (struct sockaddr *)&ss, len) != 0)
+            die("raw bind");
+        len = make_addr(&ss, "127.0.0.1", port);
+        errno = 4242;
+        rc = connect(fd, (struct sockaddr *)&ss, len);
+        if (!udp)
+            close(accept(lfd, NULL, NULL));
+        check(rc == 0 && errno == 4242 && strcmp(local_of(fd), "127.0.0.9") == 0,
+              "%s bound by a raw bind: source kept, errno kept (%s, errno %d)", udp ? "UDP" : "TCP",
+              local_of(fd), errno);
+        close(fd);
+    }
 
     /* a source that cannot be bound: the connect goes on from the default source */
     {
@@ -513,6 +557,31 @@ static void scenario_lrr(void)
               "lrr + fork: 3 children start at 3 different sources");
     }
 
+    /* a socket the kernel bound at its first connect (no rule for 127.0.0.2) is not
+     * decided on again at its second: lrr does not move */
+    {
+        struct sockaddr_storage ss;
+        socklen_t len;
+        int u = socket(AF_INET, SOCK_DGRAM, 0), fd = tcp_to(AF_INET, "127.0.0.1", port, lfd);
+        int k1, k2;
+
+        for (k1 = 0; k1 < 3 && strcmp(local_of(fd), srcs[k1]) != 0; k1++)
+            ;
+        close(fd);
+        len = make_addr(&ss, "127.0.0.2", 9);
+        connect(u, (struct sockaddr *)&ss, len);
+        len = make_addr(&ss, "127.0.0.1", 9);
+        connect(u, (struct sockaddr *)&ss, len);
+        fd = tcp_to(AF_INET, "127.0.0.1", port, lfd);
+        for (k2 = 0; k2 < 3 && strcmp(local_of(fd), srcs[k2]) != 0; k2++)
+            ;
+        check(k1 < 3 && k2 == (k1 + 1) % 3 && strcmp(local_of(u), "127.0.0.1") == 0,
+              "lrr: a reconnect of a socket bound by its first connect takes no turn (%s)",
+              local_of(u));
+        close(fd);
+        close(u);
+    }
+
     /* vfork + exec */
     {
         pid_t pid = vfork();
@@ -612,10 +681,11 @@ static int scenario_source(const char *hold_file)
     return 0;
 }
 
-static void scenario_udp_repeat(int n)
+static void scenario_udp_repeat(int n, int raw)
 {
     unsigned port;
-    int r = udp_receiver("127.0.0.1", &port), fd = socket(AF_INET, SOCK_DGRAM, 0), got = 0;
+    int r = udp_receiver("127.0.0.1", &port), got = 0;
+    int fd = raw ? (int)syscall(SYS_socket, AF_INET, SOCK_DGRAM, 0) : socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_storage dst;
     socklen_t dlen = make_addr(&dst, "127.0.0.1", port);
 
@@ -626,6 +696,23 @@ static void scenario_udp_repeat(int n)
     check(got == n, "udp-repeat: %d of %d datagrams from the VIPA", got, n);
     close(fd);
     close(r);
+}
+
+/* N lifecycles of an unbound UDP socket: socket, connect to 127.0.0.1:9, close (run.sh
+ * counts the system calls: nothing beyond those three and the shim's bind) */
+static void scenario_connect_loop(int n)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = make_addr(&ss, "127.0.0.1", 9);
+    int ok = 0;
+
+    for (int i = 0; i < n; i++) {
+        int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+        ok += fd >= 0 && connect(fd, (struct sockaddr *)&ss, len) == 0;
+        close(fd);
+    }
+    check(ok == n, "connect-loop: %d of %d", ok, n);
 }
 
 static void scenario_passthrough(void)
@@ -664,12 +751,14 @@ int main(int argc, char **argv)
         return scenario_source(NULL);
     else if (strcmp(s, "hold") == 0 && argc == 3)
         return scenario_source(argv[2]);
-    else if (strcmp(s, "udp-repeat") == 0 && argc == 3)
-        scenario_udp_repeat(atoi(argv[2]));
+    else if (strcmp(s, "connect-loop") == 0 && argc == 3)
+        scenario_connect_loop(atoi(argv[2]));
+    else if (strcmp(s, "udp-repeat") == 0 && (argc == 3 || (argc == 4 && strcmp(argv[3], "raw") == 0)))
+        scenario_udp_repeat(atoi(argv[2]), argc == 4);
     else if (strcmp(s, "passthrough") == 0)
         scenario_passthrough();
     else {
-        fprintf(stderr, "usage: shim_test basic|lc|lrr|ipv6|source|hold FILE|udp-repeat N|passthrough\n");
+        fprintf(stderr, "usage: shim_test basic|lc|lrr|ipv6|source|hold FILE|connect-loop N|udp-repeat N [raw]|passthrough\n");
         return 2;
     }
     return failures ? 1 : 0;
