@@ -11,8 +11,10 @@
  *   loading and leave the child with a once-control stuck "in progress".
  *
  * One lock serialises every call into the engine (wasm2c's trap jump buffer and call
- * depth are process-wide). pthread_atfork handlers, registered when the engine loads,
+ * depth are process-wide). pthread_atfork handlers, registered before the first load,
  * take it around fork() and let the engine re-seed `random` and shift `lrr` in the child.
+ * They are registered before the first load takes the lock: a fork in another thread
+ * during the load then waits for it to end.
  * vfork() runs no handlers: a vfork child is recognised by its pid (sv_in_vfork_child), a
  * system call, so only where it could take from the parent what the parent still needs:
  * an lc count or the "bound by the application" mark of a descriptor it closes. */
@@ -236,6 +238,14 @@ static void fork_prepare(void);
 static void fork_parent(void);
 static void fork_child(void);
 
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static int atfork_registered;
+
+static void register_atfork(void)
+{
+    atfork_registered = pthread_atfork(fork_prepare, fork_parent, fork_child) == 0;
+}
+
 /* Under the engine lock, with sv_in_shim set: getaddrinfo's own sockets pass through. */
 static int load(void)
 {
@@ -275,7 +285,7 @@ static int load(void)
         return SV_OFF;
     }
     engine_pid = getpid();
-    if (pthread_atfork(fork_prepare, fork_parent, fork_child) != 0) {
+    if (!atfork_registered) {
         SV_ERR("pthread_atfork failed: passing every call through");
         sv_engine_close(&engine);
         return SV_OFF;
@@ -289,6 +299,9 @@ int sv_engine_load(void)
 {
     int state;
 
+    /* The fork handlers exist before the first load takes the lock, so that a fork in
+     * another thread waits for the load to finish instead of copying a held lock. */
+    pthread_once(&atfork_once, register_atfork);
     lock_engine();
     if (sv_engine_state == SV_UNLOADED)
         __atomic_store_n(&sv_engine_state, load(), __ATOMIC_RELEASE);
@@ -347,10 +360,15 @@ static void fork_child(void)
 {
     engine_lock = 0; /* the child's only thread: nobody holds it or waits */
     engine_pid = getpid();
-    if (!fork_locked)
+    if (!fork_locked) {
         __atomic_store_n(&sv_engine_state, SV_OFF, __ATOMIC_RELEASE);
-    else
-        sv_engine_fork_child(&engine);
+        return;
+    }
+    /* forked before the first load (none was under way: prepare held the lock): the child
+     * loads on its own first INET call */
+    if (sv_engine_state == SV_UNLOADED)
+        return;
+    sv_engine_fork_child(&engine);
     if (!engine.live)
         __atomic_store_n(&sv_engine_state, SV_OFF, __ATOMIC_RELEASE);
 }

@@ -71,7 +71,7 @@ if [ -e "$ROOT/build/src_vipa.so" ]; then
     "$("$ROOT/shim/src_vipa.sh" sh -c 'echo "$LD_PRELOAD"')"
 fi
 expect_eq "only the intercepted calls are exported" \
-  "bind close close_range connect dup2 dup3 sendmmsg sendmsg sendto shutdown socket" \
+  "bind bindresvport close close_range connect dup2 dup3 rresvport rresvport_af sendmmsg sendmsg sendto shutdown socket" \
   "$(nm -D --defined-only "$SO" | awk '{ print $3 }' | sort | paste -sd' ' -)"
 expect_eq "runtime dependencies: libc only" "libc.so.6" \
   "$(ldd "$SO" | awk '$1 !~ /vdso|ld-linux/ { print $1 }' | paste -sd' ' -)"
