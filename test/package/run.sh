@@ -184,5 +184,28 @@ else
   not_ok "make deb builds $deb_file" "$out"
 fi
 
+# ---- npm package: the tarball holds the engine and the CLI, and the CLI runs from it ----
+npm_dir="$work/npm"
+mkdir -p "$npm_dir/app"
+if tarball=$(cd "$top" && npm pack --silent --pack-destination "$npm_dir" 2>/dev/null | tail -n 1) &&
+   [ -f "$npm_dir/$tarball" ]; then
+  ok "npm pack builds $tarball"
+  contents=$(tar -tzf "$npm_dir/$tarball")
+  for f in package/build/engine.wasm package/dist/cli.js package/dist/index.d.ts; do
+    if grep -qx "$f" <<< "$contents"; then ok "npm pack contains ${f#package/}"; else not_ok "npm pack contains ${f#package/}" "$contents"; fi
+  done
+  printf '10.0.0.0/8 lrr 127.0.0.2 127.0.0.3\n' > "$npm_dir/app/test.conf"
+  if (cd "$npm_dir/app" && npm init -y >/dev/null 2>&1 &&
+      npm install --offline --no-audit --no-fund "$npm_dir/$tarball" >/dev/null 2>&1); then
+    ok "npm install of the tarball works offline (no runtime dependencies)"
+    out=$(cd "$npm_dir/app" && timeout 60 npx --no-install src-vipa explain --config test.conf --json 10.1.2.3 2>&1)
+    check "the installed src-vipa CLI explains a decision" grep -q '"line":1' <<< "$out"
+  else
+    not_ok "npm install of the tarball works offline (no runtime dependencies)" ""
+  fi
+else
+  not_ok "npm pack builds a tarball" ""
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
