@@ -95,14 +95,7 @@ define need_tools
 	for t in $(1); do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; \
 	done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing Debian packages:$$missing"; \
-	    $(APT_GET) update -qq && $(APT_GET) install -y -qq $$missing >/dev/null; \
-	  else \
-	    echo "missing Debian packages; run: sudo apt-get install -y$$missing"; exit 1; \
-	  fi; \
-	fi
+	$(APT_INSTALL_MISSING)
 endef
 DEMO_TOOLS := python3:python3 curl:curl nc:netcat-openbsd timeout:coreutils ipcs:util-linux
 PACKAGE_TOOLS := rpmbuild:rpm rpm2cpio:rpm2cpio cpio:cpio dpkg-deb:dpkg objdump:binutils groff:groff-base \
