@@ -95,4 +95,8 @@ test-shim: $(BUILD)/src_vipa.so $(NATIVE_DIR)/shim_test $(BUILD)/sv_stress \
 test-cases-native: $(BUILD)/sv_driver $(BUILD)/engine.wasm | deps-npm
 	SV_DRIVER=$(abspath $(BUILD)/sv_driver) $(UVU) '^cases\.test\.ts$$'
 
-TEST_TARGETS += test-shim test-cases-native
+# Secure execution (set-user-ID): needs the real root user, says so and passes otherwise
+test-secure: $(BUILD)/src_vipa.so
+	SV_BUILD=$(abspath $(BUILD)) test/secure/run.sh
+
+TEST_TARGETS += test-shim test-cases-native test-secure

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Secure execution (make test-secure): a set-user-ID program under src_vipa.so ignores
+# SRC_VIPA_CONFIG_FILE and SRC_VIPA_DEBUG and uses /etc/src_vipa.conf only (docs/shim.md).
+#
+# This needs the real root user: inside a user namespace (the other suites) the kernel
+# does not honour a set-user-ID bit for an unmapped owner, so AT_SECURE would never be set.
+# Everything happens in a private mount + network namespace, so the host sees nothing:
+#   - glibc preloads a library into a set-user-ID program only by a bare name found in a
+#     system library directory, and only if the library file is itself set-user-ID: a
+#     set-user-ID copy of build/src_vipa.so is bind-mounted over an existing library file
+#     of that directory (libanl.so.1, which the client does not use), for this namespace
+#     only;
+#   - /etc gets a throw-away overlay, so that /etc/src_vipa.conf can be written;
+#   - the client (test/secure/client.c) is copied set-user-ID to `nobody` and run as root:
+#     effective uid 65534, real uid 0, so the kernel sets AT_SECURE.
+# The same client without the set-user-ID bit is the control: it must follow
+# SRC_VIPA_CONFIG_FILE, which proves the library is loaded by this very set-up.
+# Prints "ok N - ..." lines and "N passed, N failed"; as a non-root user it says why it
+# cannot run and exits 0.
+# usage: test/secure/run.sh    (from the repository root, after make shim)
+set -u
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BUILD=${SV_BUILD:-$ROOT/build}
+PORT=7100
+
+if [ "${SV_SECURE_INSIDE:-}" != 1 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "# skipped: the secure-execution test needs root (sudo make test-secure);" \
+      "the other suites run unprivileged"
+    exit 0
+  fi
+  exec env SV_SECURE_INSIDE=1 timeout -k 5 120 unshare --mount --net --propagation private \
+    bash "$0" "$@"
+fi
+
+unset LD_PRELOAD SRC_VIPA_DEBUG SRC_VIPA_CONFIG_FILE
+PASSED=0 FAILED=0 NUM=0
+ok() { NUM=$((NUM + 1)); PASSED=$((PASSED + 1)); echo "ok $NUM - $1"; }
+not_ok() {
+  NUM=$((NUM + 1)); FAILED=$((FAILED + 1)); echo "not ok $NUM - $1"; shift
+  local l; for l in "$@"; do echo "#   $l"; done
+}
+expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected: $2" "seen:     $3"; fi; }
+fatal() { echo "not ok - set-up: $*"; echo "0 passed, 1 failed"; exit 1; }
+
+# A tmpfs (never mounted nosuid here) holds the set-user-ID files; it vanishes with the
+# namespace.
+T=$(mktemp -d /tmp/sv-secure.XXXXXX) || fatal "mktemp"
+trap 'umount -l /etc "$T" 2>/dev/null; rmdir "$T" 2>/dev/null' EXIT
+mount -t tmpfs -o mode=0755 sv-secure "$T" || fatal "cannot mount a tmpfs on $T"
+ip link set lo up || fatal "cannot bring up lo"
+
+# the system library directory: where this system's libc lives
+LIBC=$(ldd /bin/true | awk '$1 ~ /^libc\.so/ { print $3 }')
+LIBDIR=$(dirname "${LIBC:-/nonexistent/x}")
+STAND_IN=$LIBDIR/libanl.so.1
+[ -f "$STAND_IN" ] || fatal "no $STAND_IN to stand in for the library (glibc without libanl?)"
+
+install -m 4755 "$BUILD/src_vipa.so" "$T/src_vipa.so" || fatal "copy src_vipa.so"
+mount --bind "$T/src_vipa.so" "$STAND_IN" || fatal "bind mount over $STAND_IN"
+cc -O2 -o "$T/client" "$HERE/client.c" || fatal "cannot compile client.c"
+install -m 4755 -o nobody "$T/client" "$T/client-setuid" || fatal "set-user-ID copy of the client"
+
+mkdir "$T/upper" "$T/work"
+mount -t overlay sv-secure-etc -o "lowerdir=/etc,upperdir=$T/upper,workdir=$T/work" /etc ||
+  fatal "cannot put an overlay on /etc"
+echo "127.0.0.1/32 onevipa 127.0.0.88 # the default file" >/etc/src_vipa.conf
+echo "127.0.0.1/32 onevipa 127.0.0.77 # named by SRC_VIPA_CONFIG_FILE" >"$T/env.conf"
+
+# a listener that accepts and closes, for a bounded number of connections
+timeout 30 python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(8)
+open(sys.argv[2], "w").close()
+for _ in range(int(sys.argv[3])):
+    c, _ = s.accept()
+    c.close()
+' "$PORT" "$T/ready" 3 &
+for _ in $(seq 50); do [ -e "$T/ready" ] && break; sleep 0.1; done
+[ -e "$T/ready" ] || fatal "the listener did not start"
+
+run() { # run CLIENT STDERR-FILE: through the stand-in, with both environment variables set
+  SRC_VIPA_CONFIG_FILE=$T/env.conf SRC_VIPA_DEBUG=1 LD_PRELOAD=$(basename "$STAND_IN") \
+    timeout 10 "$1" "$PORT" 2>"$2"
+}
+
+echo "# --- secure execution ($STAND_IN is src_vipa.so in this namespace)"
+expect_eq "control: a plain program follows SRC_VIPA_CONFIG_FILE" "0 127.0.0.77" \
+  "$(run "$T/client" "$T/plain.err")"
+if grep -q "source 127.0.0.77" "$T/plain.err"; then
+  ok "control: SRC_VIPA_DEBUG=1 logs the decision to stderr"
+else
+  not_ok "control: SRC_VIPA_DEBUG=1 logs the decision to stderr" "stderr: $(head -c 500 "$T/plain.err")"
+fi
+expect_eq "set-user-ID program: SRC_VIPA_CONFIG_FILE ignored, /etc/src_vipa.conf used" \
+  "65534 127.0.0.88" "$(run "$T/client-setuid" "$T/setuid.err")"
+expect_eq "set-user-ID program: SRC_VIPA_DEBUG ignored (nothing on stderr)" "" \
+  "$(cat "$T/setuid.err")"
+rm /etc/src_vipa.conf
+expect_eq "set-user-ID program, no /etc/src_vipa.conf: passes through, works" "65534 127.0.0.1" \
+  "$(run "$T/client-setuid" "$T/setuid2.err")"
+wait
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
