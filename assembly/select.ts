@@ -1,7 +1,7 @@
 // The decision path: scalars in, a result record out. No allocation, no strings.
 import {
   E_ARGS, E_STATE, F_DUALSTACK, F_KNOWN, KIND_BIND, KIND_CONNECT, R_BIND, R_KEEP, R_PASS,
-  RES_ADDR, RES_CODE, RES_FAMILY, RES_FLAGS, RES_INDEX, RES_LINE, RES_POLICY, RES_RULE, RESULT,
+  RES_ADDR, RES_CODE, RES_FAMILY, RES_FLAGS, RES_LINE, RES_RULE, RESULT,
   RF_COUNTED, RF_MAPPED, P_LC,
 } from "./abi";
 import { choose, uncount } from "./policy/choose";
@@ -16,7 +16,9 @@ export function setReady(): void {
   ready = true;
 }
 
-export function select(kind: u32, family: u32, a0: u32, a1: u32, a2: u32, a3: u32,
+// Inlined into the sv_select export: one wasm call per decision, not three (each call
+// costs a call-depth check and argument passing in the wasm2c build).
+@inline export function select(kind: u32, family: u32, a0: u32, a1: u32, a2: u32, a3: u32,
                        port: u32, proto: u32, flags: u32): i32 {
   if (!ready) return answer(E_STATE);
   if (flags & ~F_KNOWN) return answer(E_ARGS);
@@ -53,32 +55,36 @@ export function select(kind: u32, family: u32, a0: u32, a1: u32, a2: u32, a3: u3
   }
   if (id < 0) return answer(R_PASS);
 
+  // Every field of the rule is read before the result is written: the wasm2c build
+  // bounds-checks each access, and a load after a store cannot be reused.
   const r = rulePtr(<u32>id);
-  const index = choose(r);
+  const policy = load<u32>(r + R_POLICY);
+  const index = choose(r, policy);
   const src = sourcePtr(r, index);
+  const s0 = load<u64>(src);
+  const s1 = load<u64>(src + 8);
+  const lineAndPolicy = <u64>load<u32>(r + R_LINE) | (<u64>policy << 32);
+  const answerFamily: u32 = mapped ? 6 : load<u32>(r + R_FAMILY);
+  const wildcard = (s0 | s1) == 0;
   const out = RESULT + RES_ADDR;
-  const wildcard = (load<u64>(src) | load<u64>(src + 8)) == 0;
   let resultFlags: u32 = 0;
   if (mapped && !wildcard) {
     store<u64>(out, 0);
-    store<u32>(out + 8, 0xFFFF0000); // bytes 00 00 ff ff
-    store<u32>(out + 12, load<u32>(src));
+    store<u64>(out + 8, (s0 << 32) | 0xFFFF0000); // bytes 00 00 ff ff, then the IPv4 address
     resultFlags |= RF_MAPPED;
   } else {
-    store<u64>(out, load<u64>(src));
-    store<u64>(out + 8, load<u64>(src + 8));
+    store<u64>(out, s0);
+    store<u64>(out + 8, s1);
     if (mapped) resultFlags |= RF_MAPPED; // the wildcard stays all zero: `::`
   }
-  const policy = load<u32>(r + R_POLICY);
   if (policy == P_LC) {
     if (wildcard) uncount(r, index);
     else resultFlags |= RF_COUNTED;
   }
-  store<u32>(RESULT + RES_RULE, <u32>id);
-  store<u32>(RESULT + RES_INDEX, index);
-  store<u32>(RESULT + RES_FAMILY, mapped ? 6 : load<u32>(r + R_FAMILY));
-  store<u32>(RESULT + RES_LINE, load<u32>(r + R_LINE));
-  store<u32>(RESULT + RES_POLICY, policy);
+  // RES_RULE and RES_INDEX, RES_LINE and RES_POLICY are adjacent: one store per pair
+  store<u64>(RESULT + RES_RULE, <u64><u32>id | (<u64>index << 32));
+  store<u32>(RESULT + RES_FAMILY, answerFamily);
+  store<u64>(RESULT + RES_LINE, lineAndPolicy);
   store<u32>(RESULT + RES_FLAGS, resultFlags);
   return answer(wildcard ? R_KEEP : R_BIND);
 }

@@ -15,7 +15,7 @@ SHIM_DIR := $(BUILD)/shim
 NATIVE_DIR := $(BUILD)/native
 SHIM_CC ?= gcc
 SHIM_WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter
-SHIM_BASE := -std=gnu11 -O2 -g -fPIC -fvisibility=hidden -D_GNU_SOURCE -DNDEBUG \
+SHIM_BASE := -std=gnu11 -O2 -g -flto=auto -fPIC -fvisibility=hidden -D_GNU_SOURCE -DNDEBUG \
   -include shim/wasm_rt_config.h -I$(BUILD) -Ishim
 SHIM_CFLAGS := $(SHIM_BASE) $(SHIM_WARN)
 # generated code: its warnings are wasm2c's, not ours
@@ -46,7 +46,7 @@ $(SHIM_DIR)/%.o: shim/%.c $(BUILD)/engine.h
 # 147 k -> 179 k, bench/); lazily, only the calls a process makes are bound. The price is
 # partial RELRO (.got.plt stays writable); add -Wl,-z,now here to trade start-up for it.
 $(BUILD)/src_vipa.so: $(SHIM_OBJS) shim/src_vipa.map
-	$(SHIM_CC) -shared -Wl,--version-script=shim/src_vipa.map -Wl,-z,relro \
+	$(SHIM_CC) -O2 -flto=auto -shared -Wl,--version-script=shim/src_vipa.map -Wl,-z,relro \
 	  -Wl,--no-undefined -o $@ $(SHIM_OBJS) $(SHIM_LIBS)
 
 $(BUILD)/sv_driver: test/native/sv_driver.c $(SHIM_CORE_OBJS) $(wildcard shim/*.h)

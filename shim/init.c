@@ -148,7 +148,7 @@ static int fork_locked;
  * pthread mutex (about 10 instructions instead of 55 uncontended): 0 free, 1 held, 2 held
  * and maybe waited for (U. Drepper, "Futexes Are Tricky", mutex 3). Private futex: the
  * only sharers are our threads (and a vfork child, which shares our memory). */
-static void futex(int op, int val)
+static __attribute__((noinline, cold)) void futex(int op, int val)
 {
     int saved = errno; /* EAGAIN, EINTR: the application must not see them */
 
@@ -164,12 +164,9 @@ static int trylock(void)
                                        __ATOMIC_RELAXED);
 }
 
-static void lock(void)
+/* contended: mark the word "waited for" and sleep until it is free */
+static __attribute__((noinline, cold)) void lock_slow(int c)
 {
-    int c = 0;
-
-    if (__atomic_compare_exchange_n(&engine_lock, &c, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-        return;
     if (c != 2)
         c = __atomic_exchange_n(&engine_lock, 2, __ATOMIC_ACQUIRE);
     while (c != 0) {
@@ -178,9 +175,19 @@ static void lock(void)
     }
 }
 
-static void unlock(void)
+/* the uncontended case inline: no call, no registers to save around it */
+static inline void lock(void)
 {
-    if (__atomic_exchange_n(&engine_lock, 0, __ATOMIC_RELEASE) == 2)
+    int c = 0;
+
+    if (__builtin_expect(!__atomic_compare_exchange_n(&engine_lock, &c, 1, 0, __ATOMIC_ACQUIRE,
+                                                      __ATOMIC_RELAXED), 0))
+        lock_slow(c);
+}
+
+static inline void unlock(void)
+{
+    if (__builtin_expect(__atomic_exchange_n(&engine_lock, 0, __ATOMIC_RELEASE) == 2, 0))
         futex(FUTEX_WAKE_PRIVATE, 1);
 }
 

@@ -7,9 +7,9 @@ import {
 import { below } from "./rng";
 import { logRrFallback } from "./notices";
 
-export function choose(r: usize): u32 {
+// `policy` is the rule's R_POLICY, already loaded by the caller.
+@inline export function choose(r: usize, policy: u32): u32 {
   const n = load<u32>(r + R_SRC_COUNT);
-  const policy = load<u32>(r + R_POLICY);
   if (policy == P_ONEVIPA || n == 1) {
     if (policy == P_LC) countOne(r, 0);
     return 0;
