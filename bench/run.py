@@ -249,8 +249,7 @@ def annotate_self(path):
             if out and line.startswith("----"):
                 break
             continue
-        name = m.group(2)
-        name = re.sub(r"^\S*?:(?=[^:\s]+ \[)", "", name)  # drop the file: prefix
+        name = m.group(2)  # FILE:FUNCTION [OBJECT], or FILE:FUNCTION for inlined lines
         out[name] = out.get(name, 0) + int(m.group(1).replace(",", ""))
     return out
 
@@ -261,9 +260,16 @@ def profile(files, n1, n2, names):
     for fn in set(a) | set(b):
         per = (b.get(fn, 0) - a.get(fn, 0)) / (n2 - n1)
         if abs(per) >= 0.5:
-            m = re.match(r"(.*) \[(.*)\]$", fn)
-            func, obj = (m.group(1), os.path.basename(m.group(2))) if m else (fn, "?")
+            # the source file tells the parts apart: with link-time optimisation the
+            # engine's code is inlined into the host's functions (build/engine.c lines
+            # inside sv_engine_select); lines inlined from a header have no object
+            m = re.match(r"^(\S*?):(\S+)(?: \[(.*)\])?$", fn)
+            if m:
+                src, func, obj = m.group(1), m.group(2), os.path.basename(m.group(3) or "?")
+            else:
+                src, func, obj = "?", fn, "?"
             rows.append({"function": w2c_names.rename(func, names), "object": obj,
+                         "file": os.path.relpath(src, ROOT) if src.startswith("/") else src,
                          "ir": round(per, 1)})
     rows.sort(key=lambda r: -r["ir"])
     by_obj = {}

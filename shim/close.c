@@ -29,10 +29,17 @@ void sv_fd_forget(int fd)
 
 SV_EXPORT int close(int fd)
 {
+    unsigned state;
+
     sv_libc_init();
-    /* forgotten before the real close: afterwards another thread may get the number */
-    if (sv_fd_get(fd) != 0)
+    /* forgotten before the real close: afterwards another thread may get the number.
+     * Without an `lc` count or SV_FD_USER there is nothing to give back and no vfork
+     * question: the bits are cleared here, without a call (the common case) */
+    state = sv_fd_get(fd);
+    if (state & (SV_FD_COUNTED | SV_FD_USER))
         sv_fd_forget(fd);
+    else if (state != 0)
+        sv_fd_clear(fd, 0xFF);
     return sv_libc.close(fd);
 }
 
