@@ -1,7 +1,7 @@
 // Numbers of the engine ABI (docs/abi.md). Changing any of them is an ABI change.
 
 export const ABI_MAJOR: u32 = 1;
-export const ABI_MINOR: u32 = 0;
+export const ABI_MINOR: u32 = 1; // 1.1: the result flag RF_STABLE
 
 // sv_select kinds
 export const KIND_CONNECT: u32 = 1;
@@ -22,6 +22,9 @@ export const E_NOMEM: i32 = -3;
 // result flags
 export const RF_MAPPED: u32 = 1;
 export const RF_COUNTED: u32 = 2;
+// 1.1: this query will always get this same result record (no counter, no random pick, no
+// count taken): the host may keep the answer and skip sv_select for the same query
+export const RF_STABLE: u32 = 4;
 
 // policies
 export const P_ONEVIPA: u32 = 1;

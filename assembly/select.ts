@@ -2,13 +2,13 @@
 import {
   E_ARGS, E_STATE, F_DUALSTACK, F_KNOWN, KIND_BIND, KIND_CONNECT, R_BIND, R_KEEP, R_PASS,
   RES_ADDR, RES_CODE, RES_FAMILY, RES_FLAGS, RES_LINE, RES_RULE, RESULT,
-  RF_COUNTED, RF_MAPPED, P_LC,
+  RF_COUNTED, RF_MAPPED, RF_STABLE, P_LC, P_ONEVIPA,
 } from "./abi";
 import { choose, uncount } from "./policy/choose";
 import { binds4, binds6 } from "./table/binds";
 import { prefixes4, prefixes6 } from "./table/prefix";
 import { cached4, cached6, remember4, remember6, slot4, slot6 } from "./table/cache";
-import { R_FAMILY, R_LINE, R_POLICY, rulePtr, sourcePtr } from "./table/rules";
+import { R_FAMILY, R_LINE, R_POLICY, R_SRC_COUNT, rulePtr, sourcePtr } from "./table/rules";
 
 export let ready = false;
 
@@ -59,7 +59,8 @@ export function setReady(): void {
   // bounds-checks each access, and a load after a store cannot be reused.
   const r = rulePtr(<u32>id);
   const policy = load<u32>(r + R_POLICY);
-  const index = choose(r, policy);
+  const n = load<u32>(r + R_SRC_COUNT);
+  const index = choose(r, policy, n);
   const src = sourcePtr(r, index);
   const s0 = load<u64>(src);
   const s1 = load<u64>(src + 8);
@@ -67,7 +68,8 @@ export function setReady(): void {
   const answerFamily: u32 = mapped ? 6 : load<u32>(r + R_FAMILY);
   const wildcard = (s0 | s1) == 0;
   const out = RESULT + RES_ADDR;
-  let resultFlags: u32 = 0;
+  // the same answer every time: one source and nothing counted (the rules never change)
+  let resultFlags: u32 = policy != P_LC && (policy == P_ONEVIPA || n == 1) ? RF_STABLE : 0;
   if (mapped && !wildcard) {
     store<u64>(out, 0);
     store<u64>(out + 8, (s0 << 32) | 0xFFFF0000); // bytes 00 00 ff ff, then the IPv4 address
@@ -109,10 +111,11 @@ export function setReady(): void {
   return id;
 }
 
+// The code, and for a pass or an error the flags (a pass is stable: the rules never change).
 @inline function answer(code: i32): i32 {
   store<i32>(RESULT + RES_CODE, code);
   if (code <= 0) {
-    store<u32>(RESULT + RES_FLAGS, 0);
+    store<u32>(RESULT + RES_FLAGS, code == R_PASS ? RF_STABLE : 0);
   }
   return code;
 }

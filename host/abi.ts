@@ -61,6 +61,8 @@ export const RES_POLICY = 36;
 export const RES_FLAGS = 40;
 export const RF_MAPPED = 1;
 export const RF_COUNTED = 2;
+/** 1.1: the same query always gets this same answer (docs/abi.md). */
+export const RF_STABLE = 4;
 
 // rule record
 export const RULE_LINE = 0;

@@ -9,7 +9,7 @@ import {
   DIAG_SEVERITY, DIAGNOSTIC_NAMES, type DiagnosticName, type EngineExports, F_DUALSTACK,
   KIND_BIND, KIND_CONNECT, P_RR, POLICIES, PROTOCOLS, REASON_NOT_FOUND, REASON_OTHER,
   RES_ADDR, RES_FAMILY, RES_FLAGS, RES_INDEX, RES_LINE, RES_POLICY, RES_RULE, RF_COUNTED,
-  RF_MAPPED, RULE_DEST_PTR, RULE_FAMILY, RULE_KIND, RULE_KIND_DEST, RULE_LC_TOTAL, RULE_LINE,
+  RF_MAPPED, RF_STABLE, RULE_DEST_PTR, RULE_FAMILY, RULE_KIND, RULE_KIND_DEST, RULE_LC_TOTAL, RULE_LINE,
   RULE_PERM, RULE_POLICY, RULE_PORT_HI, RULE_PORT_LO, RULE_PREFIX, RULE_SHADOWED_BY,
   RULE_SRC_COUNT, SCRATCH_SIZE, type Severity, SEVERITIES, SV_BIND, SV_KEEP, SV_PASS,
 } from './abi.js';
@@ -63,9 +63,12 @@ export interface RuleDecision {
   mapped: boolean;
   /** An `lc` count was taken: call release(rule, index) when the socket is gone. */
   counted: boolean;
+  /** The same query will always get this same answer (one source, nothing counted). */
+  stable: boolean;
 }
 
-export type Decision = { code: 'pass' } | RuleDecision;
+/** `pass`: no rule for this destination or port (`stable`: always so, the rules never change). */
+export type Decision = { code: 'pass'; stable: boolean } | RuleDecision;
 
 interface RuleBase {
   id: number;
@@ -273,7 +276,9 @@ export class Engine {
       code = this.#guard(() =>
         this.#x.sv_select(KIND_BIND, query.family, 0, 0, 0, 0, checkPort(query.port), 0, flags));
     }
-    if (code === SV_PASS) return { code: 'pass' };
+    if (code === SV_PASS) {
+      return { code: 'pass', stable: (this.#u32(this.#result + RES_FLAGS) & RF_STABLE) !== 0 };
+    }
     if (code !== SV_BIND && code !== SV_KEEP) throw new Error(`engine: sv_select returned ${code}`);
     const r = this.#result;
     const rule = this.#u32(r + RES_RULE);
@@ -289,6 +294,7 @@ export class Engine {
       policy: this.#policyName(this.#u32(r + RES_POLICY), this.#u32(this.#x.sv_rule_ptr(rule) + RULE_PERM)),
       mapped: (flags & RF_MAPPED) !== 0,
       counted: (flags & RF_COUNTED) !== 0,
+      stable: (flags & RF_STABLE) !== 0,
     };
   }
 

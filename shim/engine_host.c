@@ -313,31 +313,68 @@ static void read_result(struct sv_engine *e, struct sv_result *out)
 #endif
 }
 
-/* The hot path: GUARDED written out, so that the setjmp frame is this function's own and
- * no extra call layer sits between the shim and the engine. */
-int32_t sv_engine_select(struct sv_engine *e, uint32_t kind, int family, const uint8_t addr[16],
-                         uint32_t port, uint32_t proto, uint32_t flags, struct sv_result *out)
+/* Where a destination's stable answer is kept: a multiplicative hash of its words. */
+static struct sv_answer *answer_slot(struct sv_engine *e, const uint8_t addr[16])
+{
+    uint32_t w[4];
+
+    memcpy(w, addr, 16);
+    return &e->answers[((w[0] ^ w[1] ^ w[2] ^ (w[3] * 0x85EBCA6Bu)) * 0x9E3779B1u) >>
+                       (32 - 6)];
+}
+_Static_assert(SV_ANSWER_SLOTS == 1 << 6, "answer_slot shifts for 64 slots");
+
+/* The engine's decision, GUARDED written out so that the setjmp frame is this function's
+ * own. Kept out of line: a function holding a setjmp saves every register, which the
+ * answers from `kept` should not pay. */
+static __attribute__((noinline)) int32_t select_call(struct sv_engine *e, uint32_t kind,
+                                                     int family, const uint8_t addr[16],
+                                                     uint32_t port, uint32_t proto,
+                                                     uint32_t flags, struct sv_result *out,
+                                                     struct sv_answer *kept)
 {
     uint32_t w[4];
     int32_t code;
 
-    if (!e->live)
-        goto broken;
     addr_words(addr, w);
     sv_rt_enter();
     if (setjmp(wasm_rt_jmp_buf) != 0) {
         trapped(e, sv_rt_last_trap, "sv_select");
-        goto broken;
+        memset(out, 0, sizeof *out);
+        out->code = SV_E_BROKEN;
+        return SV_E_BROKEN;
     }
     code = (int32_t)Z_engineZ_sv_select(&e->inst, kind, (uint32_t)family, w[0], w[1], w[2], w[3],
                                         port, proto, flags);
     read_result(e, out); /* every field, whatever the code */
     out->code = code;
+    if (kept != NULL && code >= 0 && (out->flags & SV_R_STABLE)) {
+        kept->family = (uint32_t)family;
+        memcpy(kept->addr, addr, 16);
+        kept->result = *out;
+    }
     return code;
-broken:
-    memset(out, 0, sizeof *out);
-    out->code = SV_E_BROKEN;
-    return SV_E_BROKEN;
+}
+
+int32_t sv_engine_select(struct sv_engine *e, uint32_t kind, int family, const uint8_t addr[16],
+                         uint32_t port, uint32_t proto, uint32_t flags, struct sv_result *out)
+{
+    struct sv_answer *kept = NULL;
+
+    if (!e->live) {
+        memset(out, 0, sizeof *out);
+        out->code = SV_E_BROKEN;
+        return SV_E_BROKEN;
+    }
+    if (kind == SV_KIND_CONNECT && flags == 0) {
+        /* a stable answer is the same for any port and protocol (docs/abi.md) */
+        kept = answer_slot(e, addr);
+        if (kept->family == (uint32_t)family && memcmp(kept->addr, addr, 16) == 0) {
+            *out = kept->result;
+            return out->code;
+        }
+    }
+    return select_call(e, kind, family, addr, port, proto, flags, out, kept);
 }
 
 void sv_engine_release(struct sv_engine *e, uint32_t rule, uint32_t index)

@@ -13,7 +13,7 @@
 
 enum { SV_KIND_CONNECT = 1, SV_KIND_BIND = 2 };
 enum { SV_F_DUALSTACK = 1 };
-enum { SV_R_MAPPED = 1, SV_R_COUNTED = 2 };
+enum { SV_R_MAPPED = 1, SV_R_COUNTED = 2, SV_R_STABLE = 4 /* ABI 1.1 */ };
 enum {
     SV_PASS = 0,
     SV_BIND = 1,
@@ -38,19 +38,30 @@ struct Z_src_vipa_instance_t {
 };
 typedef struct Z_src_vipa_instance_t sv_host;
 
-struct sv_engine {
-    Z_engine_instance_t inst;
-    sv_host *host;
-    int live;            /* instantiated, ABI accepted, no trap since */
-    uint32_t result_off; /* sv_result_ptr(), fixed for the life of the instance */
-};
-
 /* The result record (docs/abi.md), copied out of the engine's memory. */
 struct sv_result {
     int32_t code;
     uint32_t rule, index, family;
     uint8_t addr[16];
     uint32_t line, policy, flags;
+};
+
+/* A stable answer (SV_R_STABLE) to a connect query, kept so that the same destination is
+ * answered again without entering the engine. The engine decides what is stable; the
+ * host only remembers it. */
+#define SV_ANSWER_SLOTS 64
+struct sv_answer {
+    uint32_t family; /* 4 or 6; 0 = empty */
+    uint8_t addr[16];
+    struct sv_result result;
+};
+
+struct sv_engine {
+    Z_engine_instance_t inst;
+    sv_host *host;
+    int live;            /* instantiated, ABI accepted, no trap since */
+    uint32_t result_off; /* sv_result_ptr(), fixed for the life of the instance */
+    struct sv_answer answers[SV_ANSWER_SLOTS]; /* direct-mapped by destination */
 };
 
 struct sv_diag {
@@ -76,7 +87,8 @@ uint32_t sv_engine_diag_count(struct sv_engine *e);
 int sv_engine_diag(struct sv_engine *e, uint32_t i, struct sv_diag *d);
 
 /* Deciding. addr: 16 bytes, network order (an IPv4 address in the first 4). Returns the
- * result code (also in out->code), or SV_E_BROKEN. */
+ * result code (also in out->code), or SV_E_BROKEN. A connect query whose answer the
+ * engine marked stable is answered from e->answers the next time. */
 int32_t sv_engine_select(struct sv_engine *e, uint32_t kind, int family, const uint8_t addr[16],
                          uint32_t port, uint32_t proto, uint32_t flags, struct sv_result *out);
 void sv_engine_release(struct sv_engine *e, uint32_t rule, uint32_t index);

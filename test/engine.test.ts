@@ -118,9 +118,10 @@ const shapes = suite('what the host hands out');
 shapes('a decision has every field', async () => {
   const e = await load('# x\n10.0.0.0/8 lc 192.0.2.1');
   assert.equal(connect(e, '10.0.0.1'), {
-    code: 'bind', rule: 0, index: 0, family: 4, source: '192.0.2.1', line: 2, policy: 'lc', mapped: false, counted: true,
+    code: 'bind', rule: 0, index: 0, family: 4, source: '192.0.2.1', line: 2, policy: 'lc',
+    mapped: false, counted: true, stable: false,
   });
-  assert.equal(connect(e, '11.0.0.1'), { code: 'pass' });
+  assert.equal(connect(e, '11.0.0.1'), { code: 'pass', stable: true });
 });
 
 shapes('rule(id) is rules()[id]; other ids have none', async () => {

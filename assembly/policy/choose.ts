@@ -7,9 +7,10 @@ import {
 import { below } from "./rng";
 import { logRrFallback } from "./notices";
 
-// `policy` is the rule's R_POLICY, already loaded by the caller.
-@inline export function choose(r: usize, policy: u32): u32 {
-  const n = load<u32>(r + R_SRC_COUNT);
+// `policy` and `n` are the rule's R_POLICY and R_SRC_COUNT, already loaded by the caller.
+// select.ts marks an answer stable (RF_STABLE) exactly when this returns 0 without
+// touching any state: keep the two in step.
+@inline export function choose(r: usize, policy: u32, n: u32): u32 {
   if (policy == P_ONEVIPA || n == 1) {
     if (policy == P_LC) countOne(r, 0);
     return 0;
