@@ -29,17 +29,24 @@ void sv_fd_forget(int fd)
 
 SV_EXPORT int close(int fd)
 {
+    uint32_t rule, index;
     unsigned state;
+    int saved;
 
     sv_libc_init();
     /* forgotten before the real close: afterwards another thread may get the number.
-     * Without an `lc` count or SV_FD_USER there is nothing to give back and no vfork
-     * question: the bits are cleared here, without a call (the common case) */
+     * Without an `lc` count or SV_FD_USER there is no vfork question (the other bits only
+     * spare system calls): the state is taken here without the checks of sv_fd_forget
+     * (the common case). Taken, not cleared: should another thread of the application
+     * have bound the socket through an `lc` rule meanwhile, its count is given back. */
     state = sv_fd_get(fd);
-    if (state & (SV_FD_COUNTED | SV_FD_USER))
+    if (state & (SV_FD_COUNTED | SV_FD_USER)) {
         sv_fd_forget(fd);
-    else if (state != 0)
-        sv_fd_clear(fd, 0xFF);
+    } else if (state != 0 && (sv_fd_take(fd, &rule, &index) & SV_FD_COUNTED) && !sv_in_shim) {
+        saved = errno;
+        sv_release(rule, index);
+        errno = saved;
+    }
     return sv_libc.close(fd);
 }
 

@@ -12,11 +12,12 @@
 #     only;
 #   - /etc gets a throw-away overlay, so that /etc/src_vipa.conf can be written;
 #   - the client (test/secure/client.c) is copied set-user-ID to `nobody` and run as root:
-#     effective uid 65534, real uid 0, so the kernel sets AT_SECURE.
+#     effective uid nobody's, real uid 0, so the kernel sets AT_SECURE.
 # The same client without the set-user-ID bit is the control: it must follow
 # SRC_VIPA_CONFIG_FILE, which proves the library is loaded by this very set-up.
-# Prints "ok N - ..." lines and "N passed, N failed"; as a non-root user it says why it
-# cannot run and exits 0.
+# Prints "ok N - ..." lines and "N passed, N failed". Where it cannot run at all (not the
+# real root user, no mount namespace, no overlayfs) it says why on one "# skipped" line and
+# exits 0; once set up, every check can fail.
 # usage: test/secure/run.sh    (from the repository root, after make shim)
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -24,14 +25,24 @@ ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=${SV_BUILD:-$ROOT/build}
 PORT=7100
 
+skip() { echo "# skipped: $* (the other suites run unprivileged)"; exit 0; }
+
 if [ "${SV_SECURE_INSIDE:-}" != 1 ]; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "# skipped: the secure-execution test needs root (sudo make test-secure);" \
-      "the other suites run unprivileged"
-    exit 0
+  # the real root user: uid 0 mapped to uid 0 for the whole range, not root of a user
+  # namespace (whose set-user-ID bits for unmapped owners the kernel ignores)
+  if [ "$(id -u)" != 0 ] || ! awk '$1 == 0 && $2 == 0 && $3 == 4294967295 { f = 1 } END { exit !f }' \
+    /proc/self/uid_map; then
+    skip "the secure-execution test needs the real root user (sudo make test-secure)"
   fi
-  exec env SV_SECURE_INSIDE=1 timeout -k 5 120 unshare --mount --net --propagation private \
-    bash "$0" "$@"
+  unshare --mount --net true 2>/dev/null || skip "cannot create a mount + network namespace here"
+  exec env SV_SECURE_INSIDE=1 SV_SECURE_OUTER_NS="$(readlink /proc/self/ns/mnt)" \
+    timeout -k 5 120 unshare --mount --net --propagation private bash "$0" "$@"
+fi
+# never on the caller's own mounts: this script bind-mounts over a system library and /etc
+NS=$(readlink /proc/self/ns/mnt)
+if [ -z "$NS" ] || [ -z "${SV_SECURE_OUTER_NS:-}" ] || [ "$NS" = "$SV_SECURE_OUTER_NS" ]; then
+  echo "test/secure/run.sh: not inside the mount namespace it creates itself: refusing" >&2
+  exit 2
 fi
 
 unset LD_PRELOAD SRC_VIPA_DEBUG SRC_VIPA_CONFIG_FILE
@@ -47,7 +58,9 @@ fatal() { echo "not ok - set-up: $*"; echo "0 passed, 1 failed"; exit 1; }
 # A tmpfs (never mounted nosuid here) holds the set-user-ID files; it vanishes with the
 # namespace.
 T=$(mktemp -d /tmp/sv-secure.XXXXXX) || fatal "mktemp"
-trap 'umount -l /etc "$T" 2>/dev/null; rmdir "$T" 2>/dev/null' EXIT
+STAND_IN=
+trap 'umount -l /etc 2>/dev/null; [ -z "$STAND_IN" ] || umount -l "$STAND_IN" 2>/dev/null
+  umount -l "$T" 2>/dev/null; rmdir "$T" 2>/dev/null' EXIT
 mount -t tmpfs -o mode=0755 sv-secure "$T" || fatal "cannot mount a tmpfs on $T"
 ip link set lo up || fatal "cannot bring up lo"
 
@@ -60,11 +73,12 @@ STAND_IN=$LIBDIR/libanl.so.1
 install -m 4755 "$BUILD/src_vipa.so" "$T/src_vipa.so" || fatal "copy src_vipa.so"
 mount --bind "$T/src_vipa.so" "$STAND_IN" || fatal "bind mount over $STAND_IN"
 cc -O2 -o "$T/client" "$HERE/client.c" || fatal "cannot compile client.c"
+NOBODY=$(id -u nobody) || fatal "no user nobody"
 install -m 4755 -o nobody "$T/client" "$T/client-setuid" || fatal "set-user-ID copy of the client"
 
 mkdir "$T/upper" "$T/work"
 mount -t overlay sv-secure-etc -o "lowerdir=/etc,upperdir=$T/upper,workdir=$T/work" /etc ||
-  fatal "cannot put an overlay on /etc"
+  skip "cannot put an overlay on /etc (no overlayfs?)"
 echo "127.0.0.1/32 onevipa 127.0.0.88 # the default file" >/etc/src_vipa.conf
 echo "127.0.0.1/32 onevipa 127.0.0.77 # named by SRC_VIPA_CONFIG_FILE" >"$T/env.conf"
 
@@ -97,11 +111,11 @@ else
   not_ok "control: SRC_VIPA_DEBUG=1 logs the decision to stderr" "stderr: $(head -c 500 "$T/plain.err")"
 fi
 expect_eq "set-user-ID program: SRC_VIPA_CONFIG_FILE ignored, /etc/src_vipa.conf used" \
-  "65534 127.0.0.88" "$(run "$T/client-setuid" "$T/setuid.err")"
+  "$NOBODY 127.0.0.88" "$(run "$T/client-setuid" "$T/setuid.err")"
 expect_eq "set-user-ID program: SRC_VIPA_DEBUG ignored (nothing on stderr)" "" \
   "$(cat "$T/setuid.err")"
 rm /etc/src_vipa.conf
-expect_eq "set-user-ID program, no /etc/src_vipa.conf: passes through, works" "65534 127.0.0.1" \
+expect_eq "set-user-ID program, no /etc/src_vipa.conf: passes through, works" "$NOBODY 127.0.0.1" \
   "$(run "$T/client-setuid" "$T/setuid2.err")"
 wait
 
