@@ -2,9 +2,9 @@
 import {
   E_ARGS, E_STATE, F_DUALSTACK, F_KNOWN, KIND_BIND, KIND_CONNECT, R_BIND, R_KEEP, R_PASS,
   RES_ADDR, RES_CODE, RES_FAMILY, RES_FLAGS, RES_LINE, RES_RULE, RESULT,
-  RF_COUNTED, RF_MAPPED, RF_STABLE, P_LC, P_ONEVIPA,
+  RF_COUNTED, RF_MAPPED, RF_STABLE, P_LC,
 } from "./abi";
-import { choose, uncount } from "./policy/choose";
+import { choose, fixedChoice, uncount } from "./policy/choose";
 import { binds4, binds6 } from "./table/binds";
 import { prefixes4, prefixes6 } from "./table/prefix";
 import { cached4, cached6, remember4, remember6, slot4, slot6 } from "./table/cache";
@@ -68,8 +68,8 @@ export function setReady(): void {
   const answerFamily: u32 = mapped ? 6 : load<u32>(r + R_FAMILY);
   const wildcard = (s0 | s1) == 0;
   const out = RESULT + RES_ADDR;
-  // the same answer every time: one source and nothing counted (the rules never change)
-  let resultFlags: u32 = policy != P_LC && (policy == P_ONEVIPA || n == 1) ? RF_STABLE : 0;
+  // the same answer every time: nothing to choose and nothing counted (the rules never change)
+  let resultFlags: u32 = policy != P_LC && fixedChoice(policy, n) ? RF_STABLE : 0;
   if (mapped && !wildcard) {
     store<u64>(out, 0);
     store<u64>(out + 8, (s0 << 32) | 0xFFFF0000); // bytes 00 00 ff ff, then the IPv4 address

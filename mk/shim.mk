@@ -18,8 +18,9 @@ SHIM_WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter
 # -flto: the engine (build/engine.c) is inlined into the host glue and small helpers into
 # their callers; about 100 instructions less per connect (bench/analysis.md, second round).
 # A job count rather than `auto` (GCC 10+ only) or none (GCC 11+ warns about serial jobs);
-# the generated code does not depend on it.
-SHIM_BASE := -std=gnu11 -O2 -g -flto=2 -fPIC -fvisibility=hidden -D_GNU_SOURCE -DNDEBUG \
+# the generated code does not depend on it. Every link of these objects passes it too.
+SHIM_LTO := -O2 -flto=2
+SHIM_BASE := -std=gnu11 -g $(SHIM_LTO) -fPIC -fvisibility=hidden -D_GNU_SOURCE -DNDEBUG \
   -include shim/wasm_rt_config.h -I$(BUILD) -Ishim
 SHIM_CFLAGS := $(SHIM_BASE) $(SHIM_WARN)
 # generated code: its warnings are wasm2c's, not ours
@@ -50,7 +51,7 @@ $(SHIM_DIR)/%.o: shim/%.c $(BUILD)/engine.h
 # 147 k -> 179 k, bench/); lazily, only the calls a process makes are bound. The price is
 # partial RELRO (.got.plt stays writable); add -Wl,-z,now here to trade start-up for it.
 $(BUILD)/src_vipa.so: $(SHIM_OBJS) shim/src_vipa.map
-	$(SHIM_CC) -O2 -flto=2 -shared -Wl,--version-script=shim/src_vipa.map -Wl,-z,relro \
+	$(SHIM_CC) $(SHIM_LTO) -shared -Wl,--version-script=shim/src_vipa.map -Wl,-z,relro \
 	  -Wl,--no-undefined -o $@ $(SHIM_OBJS) $(SHIM_LIBS)
 
 $(BUILD)/sv_driver: test/native/sv_driver.c $(SHIM_CORE_OBJS) $(wildcard shim/*.h)
@@ -85,7 +86,7 @@ $(TRAP_DIR)/%.o: shim/%.c $(TRAP_DIR)/engine.h
 	$(SHIM_CC) -I$(TRAP_DIR) $(SHIM_CFLAGS) -MMD -MP -c $< -o $@
 -include $(TRAP_OBJS:.o=.d)
 $(NATIVE_DIR)/src_vipa_trap.so: $(TRAP_OBJS) shim/src_vipa.map
-	$(SHIM_CC) -O2 -flto=2 -shared -Wl,--version-script=shim/src_vipa.map -o $@ $(TRAP_OBJS) \
+	$(SHIM_CC) $(SHIM_LTO) -shared -Wl,--version-script=shim/src_vipa.map -o $@ $(TRAP_OBJS) \
 	  $(SHIM_LIBS)
 
 # test-shim runs valgrind at a small scale and counts system calls with strace

@@ -7,12 +7,24 @@
 
 #include "shim.h"
 
+/* Gives back a count just taken from a descriptor's state; not from a signal handler
+ * interrupting the shim, which must not take the lock again. */
+static __attribute__((noinline)) void give_back(uint32_t rule, uint32_t index)
+{
+    int saved;
+
+    if (sv_in_shim)
+        return;
+    saved = errno;
+    sv_release(rule, index);
+    errno = saved;
+}
+
 void sv_fd_forget(int fd)
 {
     uint32_t rule = 0, index = 0;
-    int saved;
 
-    if (sv_in_shim) /* a signal handler interrupting the shim must not take the lock again */
+    if (sv_in_shim)
         return;
     /* A vfork child shares our memory but not our descriptor table: what it closes is still
      * open in the parent, which still needs its count and its SV_FD_USER (never re-bind).
@@ -20,33 +32,26 @@ void sv_fd_forget(int fd)
      * for these two is the getpid() of sv_in_vfork_child worth paying. */
     if ((sv_fd_get(fd) & (SV_FD_COUNTED | SV_FD_USER)) && sv_in_vfork_child())
         return;
-    if (sv_fd_take(fd, &rule, &index) & SV_FD_COUNTED) {
-        saved = errno;
-        sv_release(rule, index);
-        errno = saved;
-    }
+    if (sv_fd_take(fd, &rule, &index) & SV_FD_COUNTED)
+        give_back(rule, index);
 }
 
 SV_EXPORT int close(int fd)
 {
     uint32_t rule, index;
     unsigned state;
-    int saved;
 
     sv_libc_init();
     /* forgotten before the real close: afterwards another thread may get the number.
      * Without an `lc` count or SV_FD_USER there is no vfork question (the other bits only
-     * spare system calls): the state is taken here without the checks of sv_fd_forget
-     * (the common case). Taken, not cleared: should another thread of the application
-     * have bound the socket through an `lc` rule meanwhile, its count is given back. */
+     * spare system calls), so the common case takes the state here, without the checks
+     * of sv_fd_forget. Taken atomically: a count another thread of the application took
+     * meanwhile is given back too. */
     state = sv_fd_get(fd);
-    if (state & (SV_FD_COUNTED | SV_FD_USER)) {
+    if (state & (SV_FD_COUNTED | SV_FD_USER))
         sv_fd_forget(fd);
-    } else if (state != 0 && (sv_fd_take(fd, &rule, &index) & SV_FD_COUNTED) && !sv_in_shim) {
-        saved = errno;
-        sv_release(rule, index);
-        errno = saved;
-    }
+    else if (state != 0 && (sv_fd_take(fd, &rule, &index) & SV_FD_COUNTED))
+        give_back(rule, index);
     return sv_libc.close(fd);
 }
 

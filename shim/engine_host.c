@@ -324,6 +324,14 @@ static struct sv_answer *answer_slot(struct sv_engine *e, const uint8_t addr[16]
 }
 _Static_assert(SV_ANSWER_SLOTS == 1 << 6, "answer_slot shifts for 64 slots");
 
+/* The answer when there is no usable engine: every field zero, code SV_E_BROKEN. */
+static int32_t broken(struct sv_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->code = SV_E_BROKEN;
+    return SV_E_BROKEN;
+}
+
 /* The engine's decision, GUARDED written out so that the setjmp frame is this function's
  * own. Kept out of line: a function holding a setjmp saves every register, which the
  * answers from `kept` should not pay. */
@@ -340,9 +348,7 @@ static __attribute__((noinline)) int32_t select_call(struct sv_engine *e, uint32
     sv_rt_enter();
     if (setjmp(wasm_rt_jmp_buf) != 0) {
         trapped(e, sv_rt_last_trap, "sv_select");
-        memset(out, 0, sizeof *out);
-        out->code = SV_E_BROKEN;
-        return SV_E_BROKEN;
+        return broken(out);
     }
     code = (int32_t)Z_engineZ_sv_select(&e->inst, kind, (uint32_t)family, w[0], w[1], w[2], w[3],
                                         port, proto, flags);
@@ -361,11 +367,8 @@ int32_t sv_engine_select(struct sv_engine *e, uint32_t kind, int family, const u
 {
     struct sv_answer *kept = NULL;
 
-    if (!e->live) {
-        memset(out, 0, sizeof *out);
-        out->code = SV_E_BROKEN;
-        return SV_E_BROKEN;
-    }
+    if (!e->live)
+        return broken(out);
     if (kind == SV_KIND_CONNECT && flags == 0) {
         /* a stable answer is the same for any port and protocol (docs/abi.md) */
         kept = answer_slot(e, addr);

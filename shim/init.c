@@ -156,7 +156,7 @@ static __attribute__((noinline, cold)) void futex(int op, int val)
     errno = saved;
 }
 
-static int trylock(void)
+static inline int trylock(void)
 {
     int c = 0;
 
@@ -164,25 +164,18 @@ static int trylock(void)
                                        __ATOMIC_RELAXED);
 }
 
-/* contended: mark the word "waited for" and sleep until it is free */
-static __attribute__((noinline, cold)) void lock_slow(int c)
+/* contended: mark the word "waited for" and sleep until it was free when marked */
+static __attribute__((noinline, cold)) void lock_slow(void)
 {
-    if (c != 2)
-        c = __atomic_exchange_n(&engine_lock, 2, __ATOMIC_ACQUIRE);
-    while (c != 0) {
+    while (__atomic_exchange_n(&engine_lock, 2, __ATOMIC_ACQUIRE) != 0)
         futex(FUTEX_WAIT_PRIVATE, 2);
-        c = __atomic_exchange_n(&engine_lock, 2, __ATOMIC_ACQUIRE);
-    }
 }
 
 /* the uncontended case inline: no call, no registers to save around it */
 static inline void lock(void)
 {
-    int c = 0;
-
-    if (__builtin_expect(!__atomic_compare_exchange_n(&engine_lock, &c, 1, 0, __ATOMIC_ACQUIRE,
-                                                      __ATOMIC_RELAXED), 0))
-        lock_slow(c);
+    if (__builtin_expect(!trylock(), 0))
+        lock_slow();
 }
 
 static inline void unlock(void)

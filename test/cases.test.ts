@@ -214,12 +214,7 @@ if (DRIVER) {
       assert.is(out.rules, expected.engine.rules().length, `${c.file}: ready RULES`);
       const want = expected.decisions.map((d) => resultOf(d.decision));
       assert.is(out.results.length, want.length, `${c.file}: number of results`);
-      out.results.forEach((got, k) => {
-        // a pass leaves the other fields of the result record undefined
-        const comparable = want[k].code === 0 ? { code: got.code, flags: got.flags } : got;
-        const wanted = want[k].code === 0 ? { code: 0, flags: want[k].flags } : want[k];
-        assert.equal(comparable, wanted, `${c.file}: result ${k + 1} (step ${expected.decisions[k].step + 1})`);
-      });
+      assertSameResults(out.results, want, (k) => `${c.file}: result ${k + 1} (step ${expected.decisions[k].step + 1})`);
     });
   }
 
@@ -255,14 +250,20 @@ if (DRIVER) {
     const want = expected.decisions.map((d) => resultOf(d.decision));
     assert.is(out.results.length, want.length, 'number of results');
     assert.ok(want.filter((r) => r.flags & 4).length > 100, 'enough stable answers to exercise the kept answers');
-    out.results.forEach((got, k) => {
-      const comparable = want[k].code === 0 ? { code: got.code, flags: got.flags } : got;
-      const wanted = want[k].code === 0 ? { code: 0, flags: want[k].flags } : want[k];
-      assert.equal(comparable, wanted, `query ${k + 1}: ${steps[k].connect}`);
-    });
+    assertSameResults(out.results, want, (k) => `query ${k + 1}: ${steps[k].connect}`);
   });
 
   native.run();
+}
+
+/** The driver's results against the Node host's, one by one. */
+function assertSameResults(got: Result[], want: Result[], where: (k: number) => string): void {
+  got.forEach((g, k) => {
+    // a pass leaves the other fields of the result record undefined
+    const comparable = want[k].code === 0 ? { code: g.code, flags: g.flags } : g;
+    const wanted = want[k].code === 0 ? { code: 0, flags: want[k].flags } : want[k];
+    assert.equal(comparable, wanted, where(k));
+  });
 }
 
 function runDriver(c: Case, engine: Engine, dir: string) {

@@ -7,11 +7,14 @@ import {
 import { below } from "./rng";
 import { logRrFallback } from "./notices";
 
+// The rule has nothing to choose: its answer is always source 0 (lc still counts it).
+@inline export function fixedChoice(policy: u32, n: u32): bool {
+  return policy == P_ONEVIPA || n == 1;
+}
+
 // `policy` and `n` are the rule's R_POLICY and R_SRC_COUNT, already loaded by the caller.
-// select.ts marks an answer stable (RF_STABLE) exactly when this returns 0 without
-// touching any state: keep the two in step.
 @inline export function choose(r: usize, policy: u32, n: u32): u32 {
-  if (policy == P_ONEVIPA || n == 1) {
+  if (fixedChoice(policy, n)) {
     if (policy == P_LC) countOne(r, 0);
     return 0;
   }

@@ -46,13 +46,9 @@ if [ -z "$NS" ] || [ -z "${SV_SECURE_OUTER_NS:-}" ] || [ "$NS" = "$SV_SECURE_OUT
 fi
 
 unset LD_PRELOAD SRC_VIPA_DEBUG SRC_VIPA_CONFIG_FILE
-PASSED=0 FAILED=0 NUM=0
-ok() { NUM=$((NUM + 1)); PASSED=$((PASSED + 1)); echo "ok $NUM - $1"; }
-not_ok() {
-  NUM=$((NUM + 1)); FAILED=$((FAILED + 1)); echo "not ok $NUM - $1"; shift
-  local l; for l in "$@"; do echo "#   $l"; done
-}
-expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected: $2" "seen:     $3"; fi; }
+ERR=/dev/null # lib.sh's not_ok shows this file; each run below has its own
+# shellcheck source=../e2e/lib.sh
+. "$HERE/../e2e/lib.sh" # ok, not_ok, expect_eq, section, summary
 fatal() { echo "not ok - set-up: $*"; echo "0 passed, 1 failed"; exit 1; }
 
 # A tmpfs (never mounted nosuid here) holds the set-user-ID files; it vanishes with the
@@ -102,7 +98,7 @@ run() { # run CLIENT STDERR-FILE: through the stand-in, with both environment va
     timeout 10 "$1" "$PORT" 2>"$2"
 }
 
-echo "# --- secure execution ($STAND_IN is src_vipa.so in this namespace)"
+section "secure execution ($STAND_IN is src_vipa.so in this namespace)"
 expect_eq "control: a plain program follows SRC_VIPA_CONFIG_FILE" "0 127.0.0.77" \
   "$(run "$T/client" "$T/plain.err")"
 if grep -q "source 127.0.0.77" "$T/plain.err"; then
@@ -119,5 +115,4 @@ expect_eq "set-user-ID program, no /etc/src_vipa.conf: passes through, works" "$
   "$(run "$T/client-setuid" "$T/setuid2.err")"
 wait
 
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+summary
