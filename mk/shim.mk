@@ -29,7 +29,8 @@ SHIM_LIBS := -ldl -lpthread
 
 # shared by the library and the driver: the engine, its runtime, the imports, loading
 SHIM_CORE := engine_host config_load wasm_rt
-SHIM_ONLY := connect bind send close socket init decide fdtrack log shm_counter resvport
+SHIM_ONLY := connect bind send close socket init decide fdtrack log shm_counter resvport usermem \
+  resolve
 SHIM_CORE_OBJS := $(SHIM_DIR)/engine.o $(SHIM_CORE:%=$(SHIM_DIR)/%.o)
 SHIM_OBJS := $(SHIM_CORE_OBJS) $(SHIM_ONLY:%=$(SHIM_DIR)/%.o)
 

@@ -69,21 +69,25 @@ static int bind_wildcard(int fd, const struct sockaddr *addr, int *rc)
     err = errno;
     if (r.flags & SV_R_COUNTED)
         sv_release(r.rule, r.index);
-    if (err != EINVAL) /* EINVAL: already bound; the caller's bind says the same */
-        sv_log_bind_failure("bind", fd, &src.sa, r.line, err);
+    sv_log_bind_failure("bind", fd, &src.sa, r.line, err);
     return 0;
 }
 
 SV_EXPORT int bind(int fd, SV_SOCKADDR_ARG arg, socklen_t len)
 {
     const struct sockaddr *addr = SV_SA(arg);
+    union sv_sockaddr copy;
     int rc, saved;
 
-    sv_libc_init();
-    if (sv_in_shim || !sv_is_inet(addr, len) || len > (socklen_t)sizeof(struct sockaddr_storage))
+    if (sv_in_shim || (sv_fd_get(fd) & SV_FD_NOT_INET))
         return sv_libc.bind(fd, addr, len);
     saved = errno;
-    if (sv_is_wildcard(addr) && bind_wildcard(fd, addr, &rc)) {
+    if (!sv_read_inet(addr, len, &copy)) {
+        errno = saved;
+        return sv_libc.bind(fd, addr, len);
+    }
+    /* decided on the copy; the application's own bind gets its own pointer */
+    if (sv_is_wildcard(&copy.sa) && bind_wildcard(fd, &copy.sa, &rc)) {
         errno = saved;
         return rc;
     }

@@ -41,7 +41,6 @@ SV_EXPORT int close(int fd)
     uint32_t rule, index;
     unsigned state;
 
-    sv_libc_init();
     /* forgotten before the real close: afterwards another thread may get the number.
      * Without an `lc` count or SV_FD_USER there is no vfork question (the other bits only
      * spare system calls), so the common case takes the state here, without the checks
@@ -59,7 +58,6 @@ SV_EXPORT int shutdown(int fd, int how)
 {
     int rc;
 
-    sv_libc_init();
     rc = sv_libc.shutdown(fd, how);
     if (rc == 0 && how == SHUT_RDWR && (sv_fd_get(fd) & SV_FD_COUNTED) && !sv_in_shim &&
         !sv_in_vfork_child()) {
@@ -79,7 +77,6 @@ SV_EXPORT int dup2(int oldfd, int newfd)
 {
     int rc;
 
-    sv_libc_init();
     rc = sv_libc.dup2(oldfd, newfd);
     if (rc >= 0 && oldfd != newfd && sv_fd_get(newfd) != 0)
         sv_fd_forget(newfd);
@@ -90,7 +87,6 @@ SV_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
     int rc;
 
-    sv_libc_init();
     rc = sv_libc.dup3(oldfd, newfd, flags);
     if (rc >= 0 && sv_fd_get(newfd) != 0)
         sv_fd_forget(newfd);
@@ -99,7 +95,6 @@ SV_EXPORT int dup3(int oldfd, int newfd, int flags)
 
 SV_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
-    sv_libc_init();
     /* only a valid request that really closes; the scan stops at the highest descriptor
      * ever tracked, so close_range(3, ~0U) stays cheap */
     if (first <= last && (flags & ~(int)CLOSE_RANGE_UNSHARE) == 0) {

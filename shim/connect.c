@@ -1,5 +1,6 @@
 /* connect(2): an AF_INET/AF_INET6 socket that nobody has bound gets its source from the
- * engine (decide.c), then the real connect runs. errno is the real connect's. */
+ * engine (decide.c), then the real connect runs. errno is the real connect's. The
+ * destination is read through sv_read_inet, so a bad pointer gets the kernel's EFAULT. */
 #include <errno.h>
 
 #include "shim.h"
@@ -7,14 +8,14 @@
 SV_EXPORT int connect(int fd, SV_SOCKADDR_ARG arg, socklen_t len)
 {
     const struct sockaddr *addr = SV_SA(arg);
-    unsigned state;
+    unsigned state = sv_fd_get(fd);
 
-    sv_libc_init();
-    state = sv_fd_get(fd);
-    if (!sv_in_shim && sv_is_inet(addr, len) && !(state & (SV_FD_OURS | SV_FD_USER))) {
+    if (!sv_in_shim && !(state & (SV_FD_OURS | SV_FD_USER | SV_FD_NOT_INET))) {
+        union sv_sockaddr dst;
         int saved = errno;
 
-        sv_bind_for_destination(fd, addr, state, 1, __func__);
+        if (sv_read_inet(addr, len, &dst))
+            sv_bind_for_destination(fd, &dst.sa, state, 1, __func__);
         errno = saved;
     }
     return sv_libc.connect(fd, addr, len);

@@ -6,8 +6,50 @@
 #include <string.h>
 
 #include "shim.h"
+#include "usermem.h"
 
 #define BIND_FAILURES_LOGGED 20
+
+int sv_read_inet(const struct sockaddr *addr, socklen_t len, union sv_sockaddr *out)
+{
+    size_t want;
+
+    /* the kernel refuses more than a sockaddr_storage (EINVAL) without reading it */
+    if (addr == NULL || len < (socklen_t)sizeof(sa_family_t) ||
+        len > (socklen_t)sizeof(struct sockaddr_storage))
+        return 0;
+    /* never more than the kernel itself reads: it copies all len bytes */
+    want = (size_t)len < sizeof out->in6 ? (size_t)len : sizeof out->in6;
+    memset(out, 0, sizeof *out);
+    if (sv_user_read(out, addr, want) != SV_READ_OK)
+        return 0;
+    if (out->sa.sa_family == AF_INET)
+        return want >= sizeof out->in;
+    if (out->sa.sa_family == AF_INET6)
+        return want >= 24; /* SIN6_LEN_RFC2133: the kernel takes it, scope id 0 */
+    return 0;
+}
+
+/* An IPv4 destination as the IPv6 socket sees it: ::ffff:a.b.c.d, same port. */
+static void map_v4(const struct sockaddr_in *in, struct sockaddr_in6 *out)
+{
+    memset(out, 0, sizeof *out);
+    out->sin6_family = AF_INET6;
+    out->sin6_port = in->sin_port;
+    out->sin6_addr.s6_addr[10] = 0xff;
+    out->sin6_addr.s6_addr[11] = 0xff;
+    memcpy(&out->sin6_addr.s6_addr[12], &in->sin_addr, 4);
+}
+
+/* A dual-stack IPv6 socket (not IPV6_V6ONLY): the kernel sends its AF_INET destinations
+ * as IPv4 */
+static int dual_stack(int fd)
+{
+    int v6only = 1;
+    socklen_t len = sizeof v6only;
+
+    return getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &len) == 0 && !v6only;
+}
 
 int sv_is_wildcard(const struct sockaddr *addr)
 {
@@ -72,6 +114,19 @@ const char *sv_addr_text(const struct sockaddr *addr, char *buf, size_t cap)
 void sv_log_bind_failure(const char *func, int fd, const struct sockaddr *src, unsigned line,
                          int err)
 {
+    if (err == EINVAL) {
+        /* already bound: by another thread of the application, or through a path the shim
+         * does not see (a raw system call). Not a problem of the configuration. */
+        if (sv_log_debug_enabled()) {
+            char text[INET6_ADDRSTRLEN];
+
+            sv_log(LOG_DEBUG, func, "fd %d: not bound to source %s (line %u): the socket is "
+                   "already bound (%s); the call goes on", fd,
+                   sv_addr_text(src, text, sizeof text), line, strerror(err));
+        }
+        return;
+    }
+
     static unsigned failures;
     unsigned n = __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
     char text[INET6_ADDRSTRLEN];
@@ -128,15 +183,13 @@ static void bind_source(int fd, const struct sockaddr *dst, uint32_t port, int t
         setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &zero, sizeof zero);
     if (r->flags & SV_R_COUNTED)
         sv_release(r->rule, r->index);
-    /* EINVAL: already bound, by another thread of the application or (a fresh socket)
-     * through a path the shim does not see (a raw system call): not our problem */
-    if (err != EINVAL)
-        sv_log_bind_failure(func, fd, &src.sa, r->line, err);
+    sv_log_bind_failure(func, fd, &src.sa, r->line, err);
 }
 
 int sv_bind_for_destination(int fd, const struct sockaddr *dst, unsigned state, int stream_ok,
                             const char *func)
 {
+    struct sockaddr_in6 mapped;
     struct sv_result r;
     uint8_t addr[16];
     uint32_t port, proto;
@@ -156,8 +209,6 @@ int sv_bind_for_destination(int fd, const struct sockaddr *dst, unsigned state, 
         /* made by our socket() and untouched since: unbound, family and type known */
         family = state & SV_FD_INET6 ? AF_INET6 : AF_INET;
         type = state & SV_FD_STREAM ? SOCK_STREAM : SOCK_DGRAM;
-        if (family != dst->sa_family)
-            return 1;
     } else {
         /* of unknown origin (accepted, dup'ed, inherited, made before we were loaded,
          * connected before): ask the kernel. Not a socket or a bad descriptor: the real
@@ -167,10 +218,11 @@ int sv_bind_for_destination(int fd, const struct sockaddr *dst, unsigned state, 
 
         if (getsockname(fd, (struct sockaddr *)&self, &self_len) != 0)
             return 1;
-        if (self.ss_family != dst->sa_family || !unbound(&self))
+        if ((self.ss_family != AF_INET && self.ss_family != AF_INET6) || !unbound(&self))
             return 1;
         if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0)
             return 1;
+        family = self.ss_family;
     }
     if (type == SOCK_DGRAM)
         proto = IPPROTO_UDP;
@@ -178,6 +230,14 @@ int sv_bind_for_destination(int fd, const struct sockaddr *dst, unsigned state, 
         proto = IPPROTO_TCP;
     else
         return 1;
+    if (family != dst->sa_family) {
+        /* only an IPv4 datagram destination of a dual-stack IPv6 socket gets through the
+         * kernel; the others fail there (EAFNOSUPPORT, ENETUNREACH) */
+        if (family != AF_INET6 || proto != IPPROTO_UDP || !dual_stack(fd))
+            return 1;
+        map_v4((const struct sockaddr_in *)dst, &mapped);
+        dst = (const struct sockaddr *)&mapped;
+    }
     family = sv_addr_of(dst, addr, &port);
     code = sv_select(SV_KIND_CONNECT, family, addr, port, proto, 0, &r);
     if (code == SV_BIND) {

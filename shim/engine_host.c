@@ -194,17 +194,77 @@ static int input_call(struct sv_engine *e, uint32_t len)
     GUARDED(e, "sv_input", 0u, Z_engineZ_sv_input(&e->inst, len));
 }
 
-int sv_engine_input(struct sv_engine *e, const char *text, size_t len)
+/* Reserves the input area; its offset, or 0. */
+static uint32_t input_area(struct sv_engine *e, size_t len)
 {
     uint32_t off;
 
     if (len > UINT32_MAX)
-        return -1;
+        return 0;
     off = (uint32_t)input_call(e, (uint32_t)len);
     if (off == 0 || !e->live || !in_bounds(memory(e), off, len))
+        return 0;
+    e->input_off = off;
+    e->input_len = (uint32_t)len;
+    return off;
+}
+
+int sv_engine_input(struct sv_engine *e, const char *text, size_t len)
+{
+    uint32_t off = input_area(e, len);
+
+    if (off == 0)
         return -1;
     copy_in(memory(e), off, text, len);
     return 0;
+}
+
+int sv_engine_input_fd(struct sv_engine *e, int fd, size_t size, size_t *len)
+{
+    uint32_t off = input_area(e, size);
+    size_t done = 0;
+
+    *len = 0;
+    if (off == 0)
+        return -1;
+    while (done < size) {
+#if WABT_BIG_ENDIAN
+        char chunk[4096];
+        size_t want = size - done < sizeof chunk ? size - done : sizeof chunk;
+        ssize_t n = read(fd, chunk, want);
+
+        if (n > 0)
+            copy_in(memory(e), off + (uint32_t)done, chunk, (size_t)n);
+#else
+        ssize_t n = read(fd, memory(e)->data + off + done, size - done);
+#endif
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        done += (size_t)n;
+    }
+    *len = done;
+    return 0;
+}
+
+void sv_engine_discard_input(struct sv_engine *e)
+{
+    wasm_rt_memory_t *m = memory(e);
+    uint64_t start, end;
+
+    if (!e->live || e->input_len == 0 || !in_bounds(m, e->input_off, e->input_len))
+        return;
+#if WABT_BIG_ENDIAN
+    start = (uint64_t)m->size - e->input_off - e->input_len; /* reversed layout */
+#else
+    start = e->input_off;
+#endif
+    end = start + e->input_len;
+    sv_rt_discard(m, start, end);
+    e->input_len = 0;
 }
 
 int32_t sv_engine_parse(struct sv_engine *e, uint32_t len)

@@ -61,6 +61,7 @@ struct sv_engine {
     sv_host *host;
     int live;            /* instantiated, ABI accepted, no trap since */
     uint32_t result_off; /* sv_result_ptr(), fixed for the life of the instance */
+    uint32_t input_off, input_len; /* the configuration text (sv_input), until discarded */
     struct sv_answer answers[SV_ANSWER_SLOTS]; /* direct-mapped by destination */
 };
 
@@ -77,6 +78,12 @@ void sv_engine_close(struct sv_engine *e);
 
 /* Loading, in the order of docs/abi.md "Life cycle" (config_load.c drives it). */
 int sv_engine_input(struct sv_engine *e, const char *text, size_t len);
+/* The same, reading at most `size` bytes of fd straight into the engine; *len is what was
+ * read (a file that shrank meanwhile gives less). 0, or -1 (engine or read failure). */
+int sv_engine_input_fd(struct sv_engine *e, int fd, size_t size, size_t *len);
+/* After sv_finalize: gives the pages of the input text back to the system (the engine
+ * never reads it again, docs/abi.md "Memory"), so memory follows rules, not bytes. */
+void sv_engine_discard_input(struct sv_engine *e);
 int32_t sv_engine_parse(struct sv_engine *e, uint32_t len);
 /* the UTF-8 host name i, NUL-terminated into buf; its length, or -1 (too long, trap) */
 int sv_engine_name(struct sv_engine *e, uint32_t i, char *buf, size_t cap);

@@ -1,8 +1,10 @@
 /* Per-descriptor state (see fdtrack.h). Bits change with atomic operations: threads may
  * touch different descriptors at once. The `lc` side table (8 bytes per descriptor,
- * 8 MiB of address space) is allocated the first time a count is kept, and only the pages
- * of descriptors actually used are ever touched. */
-#include <stdlib.h>
+ * 8 MiB of address space) is mapped the first time a count is kept (mmap, not malloc: that
+ * may be inside a signal handler that interrupted malloc), and only the pages of
+ * descriptors actually used are ever touched. */
+#include <stddef.h>
+#include <sys/mman.h>
 
 #include "fdtrack.h"
 #include "log.h"
@@ -36,14 +38,15 @@ int sv_fd_count(int fd, uint32_t rule, uint32_t index)
     if (table == NULL) {
         struct slot *expected = NULL;
 
-        table = calloc(SV_FD_TRACK_MAX, sizeof *table);
-        if (table == NULL) {
+        table = mmap(NULL, SV_FD_TRACK_MAX * sizeof *table, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (table == MAP_FAILED) {
             SV_ONCE(LOG_ERR, "out of memory: lc counts are not kept");
             return -1;
         }
         if (!__atomic_compare_exchange_n(&slots, &expected, table, 0, __ATOMIC_ACQ_REL,
                                          __ATOMIC_ACQUIRE)) {
-            free(table); /* another thread was first */
+            munmap(table, SV_FD_TRACK_MAX * sizeof *table); /* another thread was first */
             table = expected;
         }
     }

@@ -21,6 +21,9 @@ enum {
     SV_FD_FRESH = 16,
     SV_FD_STREAM = 32, /* with SV_FD_FRESH: SOCK_STREAM (else SOCK_DGRAM) */
     SV_FD_INET6 = 64,  /* with SV_FD_FRESH: AF_INET6 (else AF_INET) */
+    /* Made by our socket() in another family (UNIX, netlink...): its connects and sends
+     * are never decided on, so their addresses are not even read. */
+    SV_FD_NOT_INET = 128,
 };
 
 extern uint8_t sv_fd_state[SV_FD_TRACK_MAX];

@@ -1,28 +1,32 @@
-/* Once-initialisation of src_vipa.so.
+/* Initialisation of src_vipa.so, and the guard around the engine (docs/shim.md "Signals,
+ * cancellation and threads").
  *
- * Two levels, both lazy:
- * - the real libc functions (sv_libc_init): dlsym(RTLD_NEXT) once, under pthread_once
- *   (after that a flag, one load per wrapper call); cheap, no configuration, needed by
- *   every wrapper (close() included);
- * - the engine and the configuration (sv_engine_ready): on the first AF_INET/AF_INET6
- *   connect, bind or send. A process that never opens an INET socket never loads them.
- *   This "once" is a state flag checked under the engine lock rather than pthread_once:
- *   the fork handlers take the same lock, so a fork can never happen in the middle of
- *   loading and leave the child with a once-control stuck "in progress".
- *
- * One lock serialises every call into the engine (wasm2c's trap jump buffer and call
- * depth are process-wide). pthread_atfork handlers, registered before the first load,
- * take it around fork() and let the engine re-seed `random` and shift `lrr` in the child.
- * They are registered before the first load takes the lock: a fork in another thread
- * during the load then waits for it to end.
- * vfork() runs no handlers: a vfork child is recognised by its pid (sv_in_vfork_child), a
- * system call, so only where it could take from the parent what the parent still needs:
- * an lc count or the "bound by the application" mark of a descriptor it closes. */
+ * - The real libc functions: sv_libc starts with raw system calls and the constructor
+ *   switches it to dlsym(RTLD_NEXT) results. No wrapper ever resolves anything, so a signal
+ *   handler calling close() during the process's first call cannot deadlock.
+ * - The engine and the configuration: loaded on the first AF_INET/AF_INET6 connect, bind or
+ *   send (a process that never makes one never loads them). The first caller moves the
+ *   state from SV_UNLOADED to SV_LOADING and loads with every signal blocked and
+ *   cancellation disabled, so it cannot leave half-way (no handler runs, no siglongjmp, no
+ *   pthread_cancel); its memory comes from mmap, not malloc. Other threads wait for the
+ *   state to change, for a bounded time, then pass their call through.
+ * - One lock serialises every call into the engine (wasm2c's trap jump buffer and call
+ *   depth are process-wide). It is held for a decision only, which makes no cancellation
+ *   point; should a thread still leave it held (a signal handler that longjmps out of the
+ *   decision), a waiter gives up after a second and switches the process to pass-through.
+ * - pthread_atfork handlers, registered by the constructor, take the lock around fork()
+ *   and let the engine re-seed `random` and shift `lrr` in the child. vfork() runs no
+ *   handlers: a vfork child is recognised by its pid (sv_in_vfork_child), a system call,
+ *   so only where it could take from the parent what the parent still needs: an lc count
+ *   or the "bound by the application" mark of a descriptor it closes. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -31,19 +35,18 @@
 #include <unistd.h>
 
 #include "config_load.h"
+#include "resolve.h"
 #include "shim.h"
 #include "shm_counter.h"
+
+#define LOCK_WAIT_MS 1000u  /* a decision holds the lock for microseconds */
+#define LOAD_SLACK_MS 5000u /* beyond the resolver's deadline, for reading and parsing */
+#define DIAGS_LOGGED 20u    /* per load; then one line with the count */
 
 __thread int sv_in_shim __attribute__((tls_model("initial-exec")));
 
 /* ---- the real libc functions ------------------------------------------------------------ */
 
-struct sv_libc sv_libc;
-int sv_libc_ready;
-static pthread_once_t libc_once = PTHREAD_ONCE_INIT;
-
-/* Fallbacks should dlsym find nothing (a libc without close_range, an odd link order):
- * the system calls themselves, so that no wrapper ever calls a NULL pointer. */
 static int raw_socket(int domain, int type, int protocol)
 {
     return (int)syscall(SYS_socket, domain, type, protocol);
@@ -85,6 +88,11 @@ static int raw_shutdown(int fd, int how)
     return (int)syscall(SYS_shutdown, fd, how);
 }
 
+static int raw_dup(int oldfd)
+{
+    return (int)syscall(SYS_dup, oldfd);
+}
+
 static int raw_dup3(int oldfd, int newfd, int flags)
 {
     return (int)syscall(SYS_dup3, oldfd, newfd, flags);
@@ -93,8 +101,29 @@ static int raw_dup3(int oldfd, int newfd, int flags)
 static int raw_dup2(int oldfd, int newfd)
 {
     if (oldfd == newfd) /* dup3 refuses this; dup2 checks oldfd and returns it */
-        return fcntl(oldfd, F_GETFD) < 0 ? -1 : newfd;
+        return syscall(SYS_fcntl, oldfd, F_GETFD) < 0 ? -1 : newfd;
     return raw_dup3(oldfd, newfd, 0);
+}
+
+static int raw_fcntl(int fd, int cmd, ...)
+{
+    va_list ap;
+    void *arg;
+
+    va_start(ap, cmd);
+    arg = va_arg(ap, void *); /* as libc does: unused by commands without an argument */
+    va_end(ap);
+    return (int)syscall(SYS_fcntl, fd, cmd, arg);
+}
+
+static int raw_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+    return (int)syscall(SYS_accept4, fd, addr, len, flags);
+}
+
+static int raw_accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+    return raw_accept4(fd, addr, len, 0);
 }
 
 static int raw_close_range(unsigned int first, unsigned int last, int flags)
@@ -108,26 +137,11 @@ static int raw_close_range(unsigned int first, unsigned int last, int flags)
 #endif
 }
 
-/* dlsym may set errno while it searches; the application must not see that */
-static void resolve_libc(void)
-{
-    int saved = errno;
-
-#define SV_RESOLVE(ret, name, params, args)                        \
-    {                                                              \
-        void *p = dlsym(RTLD_NEXT, #name);                         \
-        sv_libc.name = p ? (ret(*) params)p : raw_##name;          \
-    }
-    SV_LIBC_CALLS(SV_RESOLVE)
-#undef SV_RESOLVE
-    __atomic_store_n(&sv_libc_ready, 1, __ATOMIC_RELEASE);
-    errno = saved;
-}
-
-void sv_libc_resolve(void)
-{
-    pthread_once(&libc_once, resolve_libc);
-}
+struct sv_libc sv_libc = {
+#define SV_RAW(ret, name, params, args) .name = raw_##name,
+    SV_LIBC_CALLS(SV_RAW)
+#undef SV_RAW
+};
 
 /* ---- the engine and the configuration ----------------------------------------------------- */
 
@@ -144,18 +158,48 @@ static struct shim_host host;
 static pid_t engine_pid;
 static int fork_locked;
 
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Waits while *word == val, at most ms milliseconds in all (0 when it changed) */
+static int futex_wait_for(int *word, int val, unsigned ms)
+{
+    uint64_t deadline = now_ms() + ms;
+    int saved = errno; /* EAGAIN, EINTR, ETIMEDOUT: the application must not see them */
+
+    while (__atomic_load_n(word, __ATOMIC_ACQUIRE) == val) {
+        uint64_t now = now_ms();
+        struct timespec left;
+
+        if (now >= deadline) {
+            errno = saved;
+            return -1;
+        }
+        left.tv_sec = (time_t)((deadline - now) / 1000);
+        left.tv_nsec = (long)((deadline - now) % 1000) * 1000000;
+        syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, val, &left, NULL, 0);
+    }
+    errno = saved;
+    return 0;
+}
+
+static __attribute__((noinline, cold)) void futex_wake(int *word)
+{
+    int saved = errno;
+
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+    errno = saved;
+}
+
 /* The engine lock is taken for every decision, so it is a bare futex word rather than a
  * pthread mutex (about 10 instructions instead of 55 uncontended): 0 free, 1 held, 2 held
  * and maybe waited for (U. Drepper, "Futexes Are Tricky", mutex 3). Private futex: the
  * only sharers are our threads (and a vfork child, which shares our memory). */
-static __attribute__((noinline, cold)) void futex(int op, int val)
-{
-    int saved = errno; /* EAGAIN, EINTR: the application must not see them */
-
-    syscall(SYS_futex, &engine_lock, op, val, NULL, NULL, 0);
-    errno = saved;
-}
-
 static inline int trylock(void)
 {
     int c = 0;
@@ -164,30 +208,58 @@ static inline int trylock(void)
                                        __ATOMIC_RELAXED);
 }
 
-/* contended: mark the word "waited for" and sleep until it was free when marked */
-static __attribute__((noinline, cold)) void lock_slow(void)
+/* Contended: mark the word "waited for" and sleep until it was free when marked, for at
+ * most LOCK_WAIT_MS. 0 locked, -1 given up (the engine is switched off). */
+static __attribute__((noinline, cold)) int lock_slow(void)
 {
-    while (__atomic_exchange_n(&engine_lock, 2, __ATOMIC_ACQUIRE) != 0)
-        futex(FUTEX_WAIT_PRIVATE, 2);
+    uint64_t deadline = now_ms() + LOCK_WAIT_MS;
+    int saved = errno;
+
+    while (__atomic_exchange_n(&engine_lock, 2, __ATOMIC_ACQUIRE) != 0) {
+        struct timespec slice = { 0, 100 * 1000000 };
+
+        if (now_ms() >= deadline) {
+            errno = saved;
+            __atomic_store_n(&sv_engine_state, SV_OFF, __ATOMIC_RELEASE);
+            SV_ONCE(LOG_ERR, "the engine lock was held for over %u ms (a thread left a decision "
+                             "through a signal handler?): passing every call through from now on",
+                    LOCK_WAIT_MS);
+            return -1;
+        }
+        syscall(SYS_futex, &engine_lock, FUTEX_WAIT_PRIVATE, 2, &slice, NULL, 0);
+    }
+    errno = saved;
+    return 0;
 }
 
 /* the uncontended case inline: no call, no registers to save around it */
-static inline void lock(void)
+static inline int lock(void)
 {
     if (__builtin_expect(!trylock(), 0))
-        lock_slow();
+        return lock_slow();
+    return 0;
 }
 
 static inline void unlock(void)
 {
     if (__builtin_expect(__atomic_exchange_n(&engine_lock, 0, __ATOMIC_RELEASE) == 2, 0))
-        futex(FUTEX_WAKE_PRIVATE, 1);
+        syscall(SYS_futex, &engine_lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-static void lock_engine(void)
+/* 0 with the lock held and the engine ready; -1 (nothing held) otherwise */
+static int lock_engine(void)
 {
     sv_in_shim++;
-    lock();
+    if (lock() != 0) {
+        sv_in_shim--;
+        return -1;
+    }
+    if (__atomic_load_n(&sv_engine_state, __ATOMIC_ACQUIRE) != SV_READY) {
+        unlock();
+        sv_in_shim--;
+        return -1;
+    }
+    return 0;
 }
 
 static void unlock_engine(void)
@@ -209,16 +281,35 @@ static void host_log(sv_host *h, int level, const char *msg, size_t len)
     sv_log_text(level, "engine", msg, len);
 }
 
-/* Each diagnostic once per process, as "FILE:LINE: error|warning|note: MESSAGE". Notes
- * (portability) are information: only under SRC_VIPA_DEBUG. */
+/* What one load's loader callbacks share. */
+struct load_ctx {
+    const char *path;
+    unsigned diags;      /* diagnostics of this load, logged or counted */
+    unsigned timeout_ms; /* for all host names together */
+};
+
+static void resolve_names(void *ctx, const char *const *names, uint32_t n,
+                          struct sv_name_answer *answers)
+{
+    sv_resolve_getaddrinfo(&((struct load_ctx *)ctx)->timeout_ms, names, n, answers);
+}
+
+/* Each diagnostic once per process, as "FILE:LINE: error|warning|note: MESSAGE", the first
+ * DIAGS_LOGGED of them (a broken file must not flood syslog from every process). Notes
+ * (portability) are information: only under SRC_VIPA_DEBUG, and not counted. */
 static void log_diag(void *ctx, const struct sv_diag *d)
 {
     static const char *const names[] = { "error", "error", "warning", "note" };
+    struct load_ctx *lc = ctx;
     int level = d->severity == SV_SEV_ERROR     ? LOG_ERR
                 : d->severity == SV_SEV_WARNING ? LOG_WARNING
                                                 : LOG_INFO;
 
-    sv_log(level, "config", "%s:%u: %s: %s", (const char *)ctx, d->line,
+    if (level == LOG_INFO && !sv_log_debug_enabled())
+        return;
+    if (++lc->diags > DIAGS_LOGGED)
+        return;
+    sv_log(level, "config", "%s:%u: %s: %s", lc->path, d->line,
            names[d->severity <= 3 ? d->severity : 0], d->msg);
 }
 
@@ -234,80 +325,95 @@ static const char *config_path(void)
     return p != NULL && *p != '\0' ? p : SV_DEFAULT_CONFIG;
 }
 
-static void fork_prepare(void);
-static void fork_parent(void);
-static void fork_child(void);
-
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-static int atfork_registered;
-
-static void register_atfork(void)
+static const char *load_error_text(int32_t rules)
 {
-    atfork_registered = pthread_atfork(fork_prepare, fork_parent, fork_child) == 0;
+    if (rules == SV_E_NOMEM)
+        return "the configuration needs more memory than the engine may use (256 MiB): "
+               "split it or remove rules (src-vipa check shows the limits)";
+    if (rules == SV_E_BROKEN)
+        return "the engine stopped while loading (see the engine's message above)";
+    return "the engine refused the configuration";
 }
 
-/* Under the engine lock, with sv_in_shim set: getaddrinfo's own sockets pass through. */
+/* Runs with every signal blocked and cancellation disabled (sv_engine_load). */
 static int load(void)
 {
     const char *path = config_path();
-    struct sv_config_text cfg;
-    struct sv_loader loader = { sv_resolve_getaddrinfo, log_diag, (void *)path };
+    struct sv_config_file file;
+    struct load_ctx lc = { path, 0, sv_resolve_timeout_ms() };
+    struct sv_loader loader = { resolve_names, log_diag, &lc };
+    const char *why;
     int32_t rules;
     int err;
 
-    err = sv_config_read(path, &cfg);
+    err = sv_config_open(path, &file, &why);
     if (err == ENOENT) {
         SV_DEBUG("%s does not exist: passing every call through", path);
         return SV_OFF;
     }
     if (err != 0) {
-        SV_ERR("cannot read %s: %s; passing every call through", path, strerror(err));
+        SV_ERR("cannot read %s: %s; passing every call through", path, why);
         return SV_OFF;
     }
     host.base.rr_next = host_rr_next;
     host.base.log = host_log;
-    host.dev = cfg.dev;
-    host.ino = cfg.ino;
+    host.dev = file.dev;
+    host.ino = file.ino;
     if (sv_engine_open(&engine, &host.base) != 0) {
-        sv_config_free(&cfg);
+        sv_config_close(&file);
         SV_ERR("no policy engine: passing every call through");
         return SV_OFF;
     }
-    rules = sv_config_load(&engine, cfg.data, cfg.len, &loader);
-    sv_config_free(&cfg);
+    rules = sv_config_load_file(&engine, &file, &loader);
+    sv_config_close(&file);
+    if (lc.diags > DIAGS_LOGGED)
+        sv_log(LOG_WARNING, "config", "%s: %u more diagnostics not logged; run: src-vipa check %s",
+               path, lc.diags - DIAGS_LOGGED, path);
     if (rules <= 0) {
         if (rules < 0)
-            SV_ERR("cannot load %s (engine error %d): passing every call through", path,
-                   (int)rules);
+            SV_ERR("cannot load %s: %s; passing every call through", path, load_error_text(rules));
         else
             SV_DEBUG("%s has no rules: passing every call through", path);
         sv_engine_close(&engine);
         return SV_OFF;
     }
     engine_pid = getpid();
-    if (!atfork_registered) {
-        SV_ERR("pthread_atfork failed: passing every call through");
-        sv_engine_close(&engine);
-        return SV_OFF;
-    }
     SV_DEBUG("%s: %d rules loaded", path, (int)rules);
     return SV_READY;
 }
 
-/* sv_engine_ready's slow path: the first INET call of the process */
+/* sv_engine_ready's slow path: the first INET call of the process loads; the others wait
+ * (bounded) for that load. */
 int sv_engine_load(void)
 {
-    int state;
+    int state = SV_UNLOADED;
 
-    /* The fork handlers exist before the first load takes the lock, so that a fork in
-     * another thread waits for the load to finish instead of copying a held lock. */
-    pthread_once(&atfork_once, register_atfork);
-    lock_engine();
-    if (sv_engine_state == SV_UNLOADED)
-        __atomic_store_n(&sv_engine_state, load(), __ATOMIC_RELEASE);
-    state = sv_engine_state;
-    unlock_engine();
-    return state == SV_READY;
+    if (__atomic_compare_exchange_n(&sv_engine_state, &state, SV_LOADING, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE)) {
+        sigset_t all, old;
+        int cancel, saved = errno;
+
+        /* nothing may take this thread out of the load half-way (see the top) */
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+        sv_in_shim++;
+        state = load();
+        sv_in_shim--;
+        __atomic_store_n(&sv_engine_state, state, __ATOMIC_RELEASE);
+        futex_wake(&sv_engine_state);
+        pthread_setcancelstate(cancel, NULL);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        errno = saved;
+        return state == SV_READY;
+    }
+    if (state == SV_LOADING &&
+        futex_wait_for(&sv_engine_state, SV_LOADING, sv_resolve_timeout_ms() + LOAD_SLACK_MS) != 0) {
+        SV_ONCE(LOG_WARNING, "still waiting for another thread to load the configuration: "
+                             "this call passes through");
+        return 0;
+    }
+    return __atomic_load_n(&sv_engine_state, __ATOMIC_ACQUIRE) == SV_READY;
 }
 
 int32_t sv_select(uint32_t kind, int family, const uint8_t addr[16], uint32_t port,
@@ -315,7 +421,10 @@ int32_t sv_select(uint32_t kind, int family, const uint8_t addr[16], uint32_t po
 {
     int32_t code;
 
-    lock_engine();
+    if (lock_engine() != 0) {
+        memset(out, 0, sizeof *out);
+        return out->code = SV_E_BROKEN;
+    }
     code = sv_engine_select(&engine, kind, family, addr, port, proto, flags, out);
     if (!engine.live)
         __atomic_store_n(&sv_engine_state, SV_OFF, __ATOMIC_RELEASE);
@@ -325,7 +434,8 @@ int32_t sv_select(uint32_t kind, int family, const uint8_t addr[16], uint32_t po
 
 void sv_release(uint32_t rule, uint32_t index)
 {
-    lock_engine();
+    if (lock_engine() != 0)
+        return;
     sv_engine_release(&engine, rule, index);
     unlock_engine();
 }
@@ -339,13 +449,18 @@ int sv_in_vfork_child(void)
 
 static void fork_prepare(void)
 {
+    int state;
+
+    fork_locked = 0;
     /* fork() from a signal handler that interrupted this thread inside the shim: the lock
-     * is ours already; leave it, and switch the child off (the engine may be mid-call). */
-    if (sv_in_shim) {
-        fork_locked = 0;
+     * may be ours already; leave it, and switch the child off (the engine may be mid-call) */
+    if (sv_in_shim)
         return;
-    }
-    lock();
+    if (__atomic_load_n(&sv_engine_state, __ATOMIC_ACQUIRE) == SV_LOADING)
+        futex_wait_for(&sv_engine_state, SV_LOADING, sv_resolve_timeout_ms() + LOAD_SLACK_MS);
+    state = __atomic_load_n(&sv_engine_state, __ATOMIC_ACQUIRE);
+    if (state != SV_READY || lock() != 0)
+        return;
     fork_locked = 1;
     sv_engine_fork_prepare(&engine);
 }
@@ -358,22 +473,48 @@ static void fork_parent(void)
 
 static void fork_child(void)
 {
+    int state = __atomic_load_n(&sv_engine_state, __ATOMIC_ACQUIRE);
+
     engine_lock = 0; /* the child's only thread: nobody holds it or waits */
     engine_pid = getpid();
+    if (state == SV_LOADING) {
+        /* a load under way in another thread of the parent: the child starts afresh */
+        __atomic_store_n(&sv_engine_state, SV_UNLOADED, __ATOMIC_RELEASE);
+        return;
+    }
+    if (state != SV_READY)
+        return;
     if (!fork_locked) {
         __atomic_store_n(&sv_engine_state, SV_OFF, __ATOMIC_RELEASE);
         return;
     }
-    /* forked before the first load (none was under way: prepare held the lock): the child
-     * loads on its own first INET call */
-    if (sv_engine_state == SV_UNLOADED)
-        return;
     sv_engine_fork_child(&engine);
     if (!engine.live)
         __atomic_store_n(&sv_engine_state, SV_OFF, __ATOMIC_RELEASE);
 }
 
-/* ---- exit ----------------------------------------------------------------------------------- */
+/* ---- start and exit --------------------------------------------------------------------- */
+
+/* The real libc functions, and the fork handlers: both may allocate, so they are set up
+ * here, where no signal handler can have interrupted malloc. dlsym may set errno while it
+ * searches; the application must not see that. A lookup that finds nothing, or finds our
+ * own wrapper (the library loaded twice), keeps the raw system call. */
+__attribute__((constructor)) static void at_start(void)
+{
+    int saved = errno;
+
+#define SV_RESOLVE(ret, name, params, args)                                          \
+    {                                                                                \
+        void *p = dlsym(RTLD_NEXT, #name);                                           \
+        if (p != NULL && p != (void *)name)                                          \
+            __atomic_store_n(&sv_libc.name, (ret(*) params)p, __ATOMIC_RELAXED);     \
+    }
+    SV_LIBC_CALLS(SV_RESOLVE)
+#undef SV_RESOLVE
+    if (pthread_atfork(fork_prepare, fork_parent, fork_child) != 0)
+        __atomic_store_n(&sv_engine_state, SV_OFF, __ATOMIC_RELEASE); /* logged at first use */
+    errno = saved;
+}
 
 /* Detaches the rr segments, removing those this process is the last user of. Runs after
  * the application's atexit handlers. The lock is only tried (a bounded 100 ms): exit()
@@ -383,7 +524,7 @@ __attribute__((destructor)) static void at_exit(void)
     struct timespec ms = { 0, 1000000 };
     int i;
 
-    if (__atomic_load_n(&sv_engine_state, __ATOMIC_ACQUIRE) == SV_UNLOADED || sv_in_shim ||
+    if (__atomic_load_n(&sv_engine_state, __ATOMIC_ACQUIRE) != SV_READY || sv_in_shim ||
         sv_in_vfork_child())
         return;
     for (i = 0; i < 100; i++) {

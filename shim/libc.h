@@ -1,7 +1,9 @@
 /* The libc functions src_vipa.so intercepts, declared once. Each X(RET, NAME, PARAMS, ARGS)
- * gives the real function's type; init.c resolves sv_libc.NAME with dlsym(RTLD_NEXT) and
- * falls back to the raw system call, so a pointer is never NULL. The shim itself always
- * calls these pointers, never its own wrappers. */
+ * gives the real function's type. sv_libc starts out pointing at raw system calls and is
+ * switched to the C library's functions (dlsym(RTLD_NEXT)) by the library's constructor
+ * (init.c), so a pointer is never NULL and a wrapper never has to resolve anything: no
+ * lock, no pthread_once, nothing a signal handler could deadlock on. The shim itself
+ * always calls these pointers, never its own wrappers. */
 #ifndef SV_LIBC_H
 #define SV_LIBC_H
 
@@ -21,8 +23,13 @@
       (fd, vec, vlen, flags))                                                                \
     X(int, close, (int fd), (fd))                                                            \
     X(int, shutdown, (int fd, int how), (fd, how))                                           \
+    X(int, dup, (int oldfd), (oldfd))                                                        \
     X(int, dup2, (int oldfd, int newfd), (oldfd, newfd))                                     \
     X(int, dup3, (int oldfd, int newfd, int flags), (oldfd, newfd, flags))                   \
+    X(int, fcntl, (int fd, int cmd, ...), (fd, cmd, arg))                                    \
+    X(int, accept, (int fd, struct sockaddr *addr, socklen_t *len), (fd, addr, len))         \
+    X(int, accept4, (int fd, struct sockaddr *addr, socklen_t *len, int flags),              \
+      (fd, addr, len, flags))                                                                \
     X(int, close_range, (unsigned int first, unsigned int last, int flags),                  \
       (first, last, flags))
 
@@ -34,27 +41,18 @@ struct sv_libc {
 
 extern struct sv_libc sv_libc;
 
-/* Resolves sv_libc once (cheap; no configuration, no engine). Every wrapper calls it first:
- * another library's constructor may call close() before ours has run. The flag is set
- * (release) once every pointer is in place, so the fast path is one acquire load;
- * pthread_once runs only until then. */
-extern int sv_libc_ready;
-void sv_libc_resolve(void);
-
-static inline void sv_libc_init(void)
-{
-    if (__builtin_expect(!__atomic_load_n(&sv_libc_ready, __ATOMIC_ACQUIRE), 0))
-        sv_libc_resolve();
-}
-
 /* glibc declares the sockaddr parameters of connect/bind/sendto as a transparent union
  * under _GNU_SOURCE; SV_SOCKADDR_ARG is that type and SV_SA() gives the pointer. */
 #ifdef __SOCKADDR_ALLTYPES
 #define SV_SOCKADDR_ARG __CONST_SOCKADDR_ARG
 #define SV_SA(arg) ((arg).__sockaddr__)
+#define SV_SOCKADDR_OUT __SOCKADDR_ARG
+#define SV_SA_OUT(arg) ((arg).__sockaddr__)
 #else
 #define SV_SOCKADDR_ARG const struct sockaddr *
 #define SV_SA(arg) (arg)
+#define SV_SOCKADDR_OUT struct sockaddr *
+#define SV_SA_OUT(arg) (arg)
 #endif
 
 /* visibility of the intercepted symbols; everything else in src_vipa.so is hidden */

@@ -2,11 +2,14 @@
  *
  * syslog(3) is not used: openlog() would replace the application's own ident and facility,
  * and the libc's connection to /dev/log is shared with the application. Instead each
- * message is one datagram to /dev/log in the traditional format
- * "<PRI>Mmm dd hh:mm:ss src_vipa[PID]: ...", sent from a socket opened close-on-exec for
- * that message and closed at once: messages are rare, and no descriptor is kept that a
- * daemonising application could close or inherit. The libc's real socket/sendto/close are
- * called, never our wrappers. */
+ * message is one datagram to /dev/log, "<PRI>src_vipa[PID]: ...", sent from a socket
+ * opened close-on-exec for that message and closed at once: messages are rare, and no
+ * descriptor is kept that a daemonising application could close or inherit. The libc's
+ * real socket/sendto/close are called, never our wrappers. No timestamp: the syslog
+ * daemon adds its own, and localtime_r takes a lock and may allocate, which a message
+ * logged while loading from a signal handler must not do. Cancellation is disabled around
+ * the I/O (sendto and write are cancellation points): a message may be logged while the
+ * engine lock is held. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,7 +18,7 @@
 #include <sys/auxv.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "libc.h"
@@ -39,19 +42,11 @@ int sv_log_debug_read(void)
 
 static void to_syslog(int level, const char *body, size_t len)
 {
-    static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
     struct sockaddr_un addr = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
-    char buf[LINE_MAX_LEN + 64];
-    struct tm tm;
-    time_t now = time(NULL);
+    char buf[LINE_MAX_LEN + 16];
     int n, fd;
 
-    if (localtime_r(&now, &tm) == NULL)
-        memset(&tm, 0, sizeof tm);
-    n = snprintf(buf, sizeof buf, "<%d>%s %2d %02d:%02d:%02d %.*s", LOG_USER | level,
-                 months[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                 (int)len, body);
+    n = snprintf(buf, sizeof buf, "<%d>%.*s", LOG_USER | level, (int)len, body);
     if (n < 0)
         return;
     if ((size_t)n >= sizeof buf)
@@ -75,10 +70,12 @@ void sv_log_text(int level, const char *func, const char *msg, size_t len)
         errno = saved;
         return;
     }
-    sv_libc_init();
     n = snprintf(line, sizeof line - 1, "src_vipa[%d]: %s: %.*s", (int)getpid(), func,
                  (int)(len > LINE_MAX_LEN ? LINE_MAX_LEN : len), msg);
     if (n > 0) {
+        int cancel;
+
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
         if ((size_t)n > sizeof line - 2)
             n = sizeof line - 2;
         if (level <= LOG_NOTICE)
@@ -87,6 +84,7 @@ void sv_log_text(int level, const char *func, const char *msg, size_t len)
             line[n] = '\n';
             (void)!write(STDERR_FILENO, line, (size_t)n + 1);
         }
+        pthread_setcancelstate(cancel, NULL);
     }
     errno = saved;
 }

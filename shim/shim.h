@@ -20,9 +20,11 @@ extern __thread int sv_in_shim __attribute__((tls_model("initial-exec")));
 
 /* ---- init.c ---------------------------------------------------------------------------- */
 
-enum { SV_UNLOADED, SV_READY, SV_OFF };
-/* SV_UNLOADED until the first INET call has loaded the configuration, then SV_READY, or
- * SV_OFF for pass-through (no or bad configuration, no rules, a trap); never back. */
+enum { SV_UNLOADED, SV_READY, SV_OFF, SV_LOADING };
+/* SV_UNLOADED until the first INET call loads the configuration (SV_LOADING meanwhile),
+ * then SV_READY, or SV_OFF for pass-through (no or bad configuration, no rules, a trap, a
+ * lock left held); never back (but a fork child of a process that was still loading
+ * starts again from SV_UNLOADED). */
 extern int sv_engine_state;
 int sv_engine_load(void);
 
@@ -32,11 +34,12 @@ static inline int sv_engine_ready(void)
 {
     int state = __atomic_load_n(&sv_engine_state, __ATOMIC_ACQUIRE);
 
-    if (__builtin_expect(state == SV_UNLOADED, 0))
+    if (__builtin_expect(state == SV_UNLOADED || state == SV_LOADING, 0))
         return sv_engine_load();
     return state == SV_READY;
 }
-/* sv_engine_select under the engine lock; a trap turns the shim off for the process. */
+/* sv_engine_select under the engine lock; a trap turns the shim off for the process.
+ * SV_E_BROKEN (out zeroed) when the engine is off or the lock could not be had. */
 int32_t sv_select(uint32_t kind, int family, const uint8_t addr[16], uint32_t port,
                   uint32_t proto, uint32_t flags, struct sv_result *out);
 /* Gives back an `lc` count (sv_release under the lock). */
@@ -48,29 +51,24 @@ int sv_in_vfork_child(void);
 
 /* ---- decide.c -------------------------------------------------------------------------- */
 
-/* addr is an AF_INET or AF_INET6 address of at least its family's size */
-static inline int sv_is_inet(const struct sockaddr *addr, socklen_t len)
-{
-    if (addr == NULL || len < (socklen_t)sizeof(sa_family_t))
-        return 0;
-    if (addr->sa_family == AF_INET)
-        return len >= (socklen_t)sizeof(struct sockaddr_in);
-    if (addr->sa_family == AF_INET6)
-        return len >= (socklen_t)sizeof(struct sockaddr_in6);
-    return 0;
-}
-/* addr (sv_is_inet) is 0.0.0.0 or :: */
-int sv_is_wildcard(const struct sockaddr *addr);
-/* the ABI's family (4/6), 16 address bytes and host-order port of addr (sv_is_inet) */
-int sv_addr_of(const struct sockaddr *addr, uint8_t out[16], uint32_t *port);
-
 union sv_sockaddr {
     struct sockaddr sa;
     struct sockaddr_in in;
     struct sockaddr_in6 in6;
 };
 
-/* The source address of r as a sockaddr of base's family (base: sv_is_inet): port and flow
+/* Copies the application's address (addr, len as given to connect/bind/send) into *out
+ * without trusting the pointer (usermem.h): 1 for an AF_INET address of at least 16 bytes
+ * or an AF_INET6 one of at least 24 (RFC 2133 size, no scope id), 0 for anything else,
+ * including memory the kernel would refuse with EFAULT (the real call then says so). */
+int sv_read_inet(const struct sockaddr *addr, socklen_t len, union sv_sockaddr *out);
+
+/* addr (an INET address, sv_read_inet) is 0.0.0.0 or :: */
+int sv_is_wildcard(const struct sockaddr *addr);
+/* the ABI's family (4/6), 16 address bytes and host-order port of addr (sv_read_inet) */
+int sv_addr_of(const struct sockaddr *addr, uint8_t out[16], uint32_t *port);
+
+/* The source address of r as a sockaddr of base's family (base: an INET address): port and flow
  * info are base's if keep_port, else 0; a link-local IPv6 source keeps base's scope id.
  * Returns its length, or 0 if r's family does not fit (logged once). */
 socklen_t sv_source_sockaddr(const struct sockaddr *base, const struct sv_result *r,
@@ -78,10 +76,12 @@ socklen_t sv_source_sockaddr(const struct sockaddr *base, const struct sv_result
 
 /* The decision for a socket about to connect or send to dst: if the socket is not bound
  * yet, bind it to the source the engine picks (TCP with IP_BIND_ADDRESS_NO_PORT).
- * state: sv_fd_get(fd), read by the caller. stream_ok: also for SOCK_STREAM (connect, TCP
- * Fast Open); otherwise datagrams only. Returns 1 when the socket is settled (bound now,
- * bound before, or left alone for good), 0 when nothing could be decided (inside the
- * shim). May change errno. */
+ * dst: the caller's copy (sv_read_inet). state: sv_fd_get(fd), read by the caller.
+ * stream_ok: also for SOCK_STREAM (connect, TCP Fast Open); otherwise datagrams only.
+ * An IPv4 destination for a dual-stack IPv6 datagram socket (the kernel accepts one) is
+ * decided as the mapped address. Returns 1 when the socket is settled (bound now, bound
+ * before, or left alone for good), 0 when nothing could be decided (inside the shim).
+ * May change errno. */
 int sv_bind_for_destination(int fd, const struct sockaddr *dst, unsigned state, int stream_ok,
                             const char *func);
 

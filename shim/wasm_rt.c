@@ -7,12 +7,16 @@
  * programs every failure must become a trap, which the host turns into pass-through.
  *
  * Provided: exactly what wasm2c 1.0.32 emits calls to for a module without exceptions
- * (memory, function types, funcref tables, traps). Memory is calloc/realloc'ed, with the
- * bounds checks compiled into the generated code (see wasm_rt_config.h). Nothing here is
- * exported from src_vipa.so (hidden visibility and the version script). */
+ * (memory, function types, funcref tables, traps). Memory comes from mmap/mremap, never
+ * malloc: the first load may run in a signal handler that interrupted malloc
+ * (docs/shim.md "Signals"); bounds checks are compiled into the generated code (see
+ * wasm_rt_config.h). Nothing here is exported from src_vipa.so (hidden visibility and the
+ * version script). */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
 
 #include "wasm_rt.h"
 
@@ -92,6 +96,20 @@ uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...)
     return type_count;
 }
 
+/* Anonymous private mappings: zero-filled, and pages never touched cost nothing. A memory
+ * of 0 pages still maps one system page, so that data is never NULL for a live memory. */
+static size_t mapped_len(uint64_t pages)
+{
+    return pages ? (size_t)pages * PAGE_SIZE : 4096u;
+}
+
+static void *map_zeroed(size_t len)
+{
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    return p == MAP_FAILED ? NULL : p;
+}
+
 void wasm_rt_allocate_memory(wasm_rt_memory_t *mem, uint32_t initial_pages, uint32_t max_pages)
 {
     mem->max_pages = max_pages < MAX_PAGES ? max_pages : MAX_PAGES;
@@ -102,8 +120,7 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t *mem, uint32_t initial_pages, uint
         sv_rt_out_of_memory = 1;
         return; /* zero-sized: the first access traps */
     }
-    /* calloc(0) may return NULL; ask for at least one byte so NULL always means failure */
-    mem->data = calloc((size_t)initial_pages * PAGE_SIZE + 1, 1);
+    mem->data = map_zeroed(mapped_len(initial_pages));
     if (mem->data) {
         mem->pages = initial_pages;
         mem->size = initial_pages * PAGE_SIZE;
@@ -124,8 +141,8 @@ uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *mem, uint32_t delta)
         sv_rt_out_of_memory = 1;
         return UINT32_MAX;
     }
-    data = realloc(mem->data, (size_t)new_pages * PAGE_SIZE + 1);
-    if (data == NULL) {
+    data = mremap(mem->data, mapped_len(old_pages), mapped_len(new_pages), MREMAP_MAYMOVE);
+    if (data == MAP_FAILED) {
         sv_rt_out_of_memory = 1;
         return UINT32_MAX;
     }
@@ -133,8 +150,6 @@ uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *mem, uint32_t delta)
     /* wasm2c keeps big-endian memory reversed: the old bytes move to the new end */
     memmove(data + (size_t)delta * PAGE_SIZE, data, (size_t)old_pages * PAGE_SIZE);
     memset(data, 0, (size_t)delta * PAGE_SIZE);
-#else
-    memset(data + (size_t)old_pages * PAGE_SIZE, 0, (size_t)delta * PAGE_SIZE);
 #endif
     mem->data = data;
     mem->pages = (uint32_t)new_pages;
@@ -144,10 +159,21 @@ uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *mem, uint32_t delta)
 
 void wasm_rt_free_memory(wasm_rt_memory_t *mem)
 {
-    free(mem->data);
+    if (mem->data != NULL)
+        munmap(mem->data, mapped_len(mem->pages));
     mem->data = NULL;
     mem->pages = 0;
     mem->size = 0;
+}
+
+void sv_rt_discard(wasm_rt_memory_t *mem, uint64_t start, uint64_t end)
+{
+    uint64_t page = getauxval(AT_PAGESZ) ? getauxval(AT_PAGESZ) : 4096u;
+
+    start = (start + page - 1) & ~(page - 1);
+    end &= ~(page - 1);
+    if (mem->data != NULL && start < end && end <= mem->size)
+        madvise(mem->data + start, (size_t)(end - start), MADV_DONTNEED);
 }
 
 /* Tables (AssemblyScript emits one for function references, e.g. sort comparators). */
@@ -155,13 +181,14 @@ void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t *table, uint32_t ele
                                     uint32_t max_elements)
 {
     table->max_size = max_elements;
-    table->data = calloc((size_t)elements + 1, sizeof(wasm_rt_funcref_t));
+    table->data = map_zeroed(((size_t)elements + 1) * sizeof(wasm_rt_funcref_t));
     table->size = table->data ? elements : 0; /* 0: every indirect call traps */
 }
 
 void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t *table)
 {
-    free(table->data);
+    if (table->data != NULL)
+        munmap(table->data, ((size_t)table->size + 1) * sizeof(wasm_rt_funcref_t));
     table->data = NULL;
     table->size = 0;
 }
@@ -178,8 +205,9 @@ uint32_t wasm_rt_grow_funcref_table(wasm_rt_funcref_table_t *table, uint32_t del
         return old_elems;
     if (table->data == NULL || new_elems > table->max_size)
         return UINT32_MAX;
-    data = realloc(table->data, (size_t)(new_elems + 1) * sizeof(wasm_rt_funcref_t));
-    if (data == NULL)
+    data = mremap(table->data, ((size_t)old_elems + 1) * sizeof(wasm_rt_funcref_t),
+                  (size_t)(new_elems + 1) * sizeof(wasm_rt_funcref_t), MREMAP_MAYMOVE);
+    if (data == MAP_FAILED)
         return UINT32_MAX;
     for (i = old_elems; i < new_elems; i++)
         data[i] = init;

@@ -33,4 +33,7 @@ extern int sv_rt_last_trap;
 
 const char *sv_rt_trap_name(int trap);
 
+/* Gives the whole system pages inside [start, end) of mem back (they read as zero after). */
+void sv_rt_discard(wasm_rt_memory_t *mem, uint64_t start, uint64_t end);
+
 #endif

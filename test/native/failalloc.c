@@ -1,28 +1,37 @@
-/* failalloc.so: calloc and realloc fail (ENOMEM) for blocks of 64 KiB and more, the size
- * of one WebAssembly page. Preloaded after src_vipa.so by test/native/run.sh, it makes the
- * engine's memory allocation fail: the shim must log that and pass calls through. */
+/* failalloc.so: anonymous mmap(2) and mremap(2) fail (ENOMEM) for 64 KiB and more, the size
+ * of one WebAssembly page (the engine's memory is mapped, never malloc'ed). Preloaded after
+ * src_vipa.so by test/native/run.sh, it makes the engine's memory allocation fail: the shim
+ * must log that and pass calls through. Smaller or file mappings go to the kernel. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
-
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t size);
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define LIMIT 65536u
 
-void *calloc(size_t n, size_t size)
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-    if (size != 0 && n >= LIMIT / size) {
+    if ((flags & MAP_ANONYMOUS) && len >= LIMIT) {
         errno = ENOMEM;
-        return NULL;
+        return MAP_FAILED;
     }
-    return __libc_calloc(n, size);
+    return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
 }
 
-void *realloc(void *p, size_t size)
+void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 {
-    if (size >= LIMIT) {
+    va_list ap;
+    void *new_addr;
+
+    va_start(ap, flags);
+    new_addr = va_arg(ap, void *);
+    va_end(ap);
+    if (new_len >= LIMIT) {
         errno = ENOMEM;
-        return NULL;
+        return MAP_FAILED;
     }
-    return __libc_realloc(p, size);
+    return (void *)syscall(SYS_mremap, old, old_len, new_len, flags, new_addr);
 }

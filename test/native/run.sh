@@ -71,7 +71,7 @@ if [ -e "$ROOT/build/src_vipa.so" ]; then
     "$("$ROOT/shim/src_vipa.sh" sh -c 'echo "$LD_PRELOAD"')"
 fi
 expect_eq "only the intercepted calls are exported" \
-  "bind bindresvport close close_range connect dup2 dup3 rresvport rresvport_af sendmmsg sendmsg sendto shutdown socket" \
+  "accept accept4 bind bindresvport close close_range connect dup dup2 dup3 fcntl fcntl64 rresvport rresvport_af sendmmsg sendmsg sendto shutdown socket" \
   "$(nm -D --defined-only "$SO" | awk '{ print $3 }' | sort | paste -sd' ' -)"
 expect_eq "runtime dependencies: libc only" "libc.so.6" \
   "$(ldd "$SO" | awk '$1 !~ /vdso|ld-linux/ { print $1 }' | paste -sd' ' -)"
@@ -133,7 +133,7 @@ expect_eq "a name that does not resolve: that line skipped, the others apply" "1
 CONF=$T
 out=$(SRC_VIPA_DEBUG=1 sv "$TEST" source)
 expect_eq "unreadable configuration (a directory): pass-through" "127.0.0.1" "$out"
-expect_eq "unreadable configuration: logged" "1" "$(grep -c "cannot read $T: Is a directory" "$ERR")"
+expect_eq "unreadable configuration: logged" "1" "$(grep -c "cannot read $T: a directory" "$ERR")"
 
 echo "# --- engine trap, no memory"
 conf trap <<'EOF2'

@@ -110,19 +110,28 @@ static void read_resolve_file(const char *path)
     fclose(f);
 }
 
-static uint32_t file_resolve(void *ctx, const char *name, sv_add_fn add, void *sink)
+/* one name from the resolve file; a name not listed does not exist */
+static void file_resolve_one(const char *name, struct sv_name_answer *a)
 {
-    (void)ctx;
     for (size_t i = 0; i < name_count; i++) {
         if (strcasecmp(names[i].name, name) != 0)
             continue;
-        if (names[i].fail)
-            return 1;
-        for (int k = 0; k < names[i].count; k++)
-            add(sink, names[i].family[k], names[i].addr[k]);
-        return names[i].count > 0 ? 0 : 1;
+        for (int k = 0; !names[i].fail && k < names[i].count && k < SV_NAME_ADDRS; k++) {
+            a->family[a->count] = (uint8_t)names[i].family[k];
+            memcpy(a->addr[a->count++], names[i].addr[k], 16);
+        }
+        break;
     }
-    return 1;
+    if (a->count == 0)
+        a->reason = 1;
+}
+
+static void file_resolve(void *ctx, const char *const *list, uint32_t n,
+                         struct sv_name_answer *answers)
+{
+    (void)ctx;
+    for (uint32_t i = 0; i < n; i++)
+        file_resolve_one(list[i], &answers[i]);
 }
 
 static void print_diag(void *ctx, const struct sv_diag *d)
@@ -224,7 +233,8 @@ int main(int argc, char **argv)
     static struct sv_engine engine;
     sv_host host = { .rr_next = local_rr_next, .log = stderr_log };
     struct sv_loader loader = { file_resolve, print_diag, NULL };
-    struct sv_config_text cfg;
+    struct sv_config_file cfg;
+    const char *why;
     char line[4096];
     int err, have_line;
 
@@ -234,9 +244,9 @@ int main(int argc, char **argv)
     }
     if (argc == 3)
         read_resolve_file(argv[2]);
-    err = sv_config_read(argv[1], &cfg);
+    err = sv_config_open(argv[1], &cfg, &why);
     if (err != 0) {
-        fprintf(stderr, "sv_driver: %s: %s\n", argv[1], strerror(err));
+        fprintf(stderr, "sv_driver: %s: %s\n", argv[1], why);
         return 2;
     }
     if (sv_engine_open(&engine, &host) != 0) {
@@ -250,9 +260,9 @@ int main(int argc, char **argv)
         run_command(&engine, line);
         have_line = 0;
     }
-    printf("ready %d\n", (int)sv_config_load(&engine, cfg.data, cfg.len, &loader));
+    printf("ready %d\n", (int)sv_config_load_file(&engine, &cfg, &loader));
     fflush(stdout);
-    sv_config_free(&cfg);
+    sv_config_close(&cfg);
     while (have_line || fgets(line, sizeof line, stdin) != NULL) {
         have_line = 0;
         run_command(&engine, line);
