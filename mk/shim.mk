@@ -64,6 +64,9 @@ TEST_PROG_CFLAGS := -std=gnu11 -O2 -g -D_GNU_SOURCE $(SHIM_WARN)
 $(NATIVE_DIR)/shim_test: test/native/shim_test.c
 	@mkdir -p $(@D)
 	$(SHIM_CC) $(TEST_PROG_CFLAGS) -o $@ $<
+$(NATIVE_DIR)/shmtool: test/native/shmtool.c
+	@mkdir -p $(@D)
+	$(SHIM_CC) $(TEST_PROG_CFLAGS) -o $@ $<
 $(NATIVE_DIR)/failalloc.so: test/native/failalloc.c
 	@mkdir -p $(@D)
 	$(SHIM_CC) $(TEST_PROG_CFLAGS) -shared -fPIC -o $@ $<
@@ -94,7 +97,7 @@ $(NATIVE_DIR)/src_vipa_trap.so: $(TRAP_OBJS) shim/src_vipa.map
 DEBIAN_PKGS += valgrind strace
 
 test-shim: $(BUILD)/src_vipa.so $(NATIVE_DIR)/shim_test $(BUILD)/sv_stress \
-  $(NATIVE_DIR)/src_vipa_trap.so $(NATIVE_DIR)/failalloc.so
+  $(NATIVE_DIR)/src_vipa_trap.so $(NATIVE_DIR)/failalloc.so $(NATIVE_DIR)/shmtool
 	SV_BUILD=$(abspath $(BUILD)) test/native/run.sh
 
 # The Node case runner (test/cases.test.ts) also drives build/sv_driver when SV_DRIVER

@@ -218,6 +218,59 @@ else
   expect_eq "no shared memory: said once" "1" "$(grep -c 'rr has no shared counter' "$ERR")"
 fi
 
+echo "# --- hostile shared memory (layout 2: magic 0, lock 16, counter 24; 48 bytes)"
+SHMTOOL=$BUILD/native/shmtool
+conf rrh <<'EOF2'
+127.0.0.1/32 rr:600 127.0.0.41 127.0.0.42 127.0.0.43
+EOF2
+ipcrm -a shm 2>/dev/null
+# start_holder FILE: a process keeping the segment attached until FILE exists
+start_holder() {
+  rm -f "$1"; SRC_VIPA_CONFIG_FILE=$CONF "$WRAPPER" "$TEST" hold "$1" >"$T/holder" 2>/dev/null &
+  holder=$!
+  for ((i = 0; i < 250; i++)); do [ -s "$T/holder" ] && break; sleep 0.02; done
+}
+stop_holder() { touch "$1"; wait "$holder"; }
+three_sources() { for i in 1 2 3; do sv "$TEST" source; done | sort -u | paste -sd' ' -; }
+start_holder "$T/h1"
+shmid=$(ipcs -m | awk '$1 ~ /^0x/ { print $2; exit }')
+expect_eq "the segment starts with its header (magic SVRR)" "1381127763" "$("$SHMTOOL" peek "$shmid" 0)"
+"$SHMTOOL" poke "$shmid" 24 0xFFFFFFFF
+expect_eq "counter written to 0xFFFFFFFF by another user: still one shared cycle" \
+  "127.0.0.41 127.0.0.42 127.0.0.43" "$(three_sources)"
+expect_eq "... and the counter went on from 0" "3" "$("$SHMTOOL" peek "$shmid" 24)"
+"$SHMTOOL" poke "$shmid" 16 1
+out=$(SRC_VIPA_DEBUG=1 sv "$TEST" source)
+expect_eq "lock word held by another user: the program still gets a source of the rule" "ok" \
+  "$(case $out in 127.0.0.4[123]) echo ok ;; *) echo "$out" ;; esac)"
+expect_eq "... and says it counts per process" "1" "$(grep -c 'locked for too long' "$ERR")"
+"$SHMTOOL" poke "$shmid" 16 0
+"$SHMTOOL" poke "$shmid" 0 0x12345678
+h1=$holder
+start_holder "$T/h2"
+expect_eq "foreign header: the next probe key is used (a second segment)" "2" \
+  "$(ipcs -m | grep -c '^0x')"
+expect_eq "foreign header: processes still share one cycle (on the next key)" \
+  "127.0.0.41 127.0.0.42 127.0.0.43" "$(three_sources)"
+stop_holder "$T/h2"; holder=$h1; stop_holder "$T/h1"
+ipcrm -a shm 2>/dev/null
+# squatters: learn the key, then take it first with the wrong mode or size
+key=$(SRC_VIPA_DEBUG=1 sv "$TEST" source 2>&1 >/dev/null; grep -o 'uses shared memory key 0x[0-9a-f]*' "$ERR" | head -1 | awk '{ print $NF }')
+ipcrm -a shm 2>/dev/null
+for squat in "48 0" "48 0666" "8 0600" "4096 0600"; do
+  set -- $squat
+  "$SHMTOOL" create "$key" "$1" "$2" >/dev/null
+  out=$(SRC_VIPA_DEBUG=1 sv "$TEST" source)
+  used=$(grep -o 'uses shared memory key 0x[0-9a-f]*' "$ERR" | awk '{ print $NF }' | head -1)
+  expect_eq "key squatted (size $1, mode $2): the next probe key is used" "next" \
+    "$([ -n "$used" ] && [ "$used" != "$key" ] && echo next || echo "used '$used' (squatted $key)")"
+  start_holder "$T/h3"
+  expect_eq "key squatted (size $1, mode $2): processes share one cycle" \
+    "127.0.0.41 127.0.0.42 127.0.0.43" "$(three_sources)"
+  stop_holder "$T/h3"
+  ipcrm -a shm 2>/dev/null
+done
+
 echo "# --- stress"
 conf stress <<'EOF2'
 127.0.0.1/32 rr:600 127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5
