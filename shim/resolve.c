@@ -227,8 +227,7 @@ void sv_resolve_getaddrinfo(void *ctx, const char *const *names, uint32_t n,
             answers[i].reason = 2; /* not answered in time: a temporary failure */
     }
     if (__atomic_load_n(&j->finished, __ATOMIC_ACQUIRE) < n)
-        SV_WARN("host names not resolved within %u ms (SRC_VIPA_RESOLVE_TIMEOUT): their rules "
-                "are skipped in this process",
-                timeout);
+        sv_log(LOG_WARNING, "resolve", "host names not resolved within %u ms "
+               "(SRC_VIPA_RESOLVE_TIMEOUT): their rules are skipped in this process", timeout);
     job_unref(j);
 }
