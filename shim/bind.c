@@ -79,7 +79,8 @@ SV_EXPORT int bind(int fd, SV_SOCKADDR_ARG arg, socklen_t len)
     union sv_sockaddr copy;
     int rc, saved;
 
-    if (sv_in_shim || (sv_fd_get(fd) & SV_FD_NOT_INET))
+    if (sv_in_shim || (sv_fd_get(fd) & SV_FD_NOT_INET) ||
+        __atomic_load_n(&sv_engine_state, __ATOMIC_RELAXED) == SV_OFF)
         return sv_libc.bind(fd, addr, len);
     saved = errno;
     if (!sv_read_inet(addr, len, &copy)) {

@@ -10,7 +10,8 @@ SV_EXPORT int connect(int fd, SV_SOCKADDR_ARG arg, socklen_t len)
     const struct sockaddr *addr = SV_SA(arg);
     unsigned state = sv_fd_get(fd);
 
-    if (!sv_in_shim && !(state & (SV_FD_OURS | SV_FD_USER | SV_FD_NOT_INET))) {
+    if (!sv_in_shim && !(state & (SV_FD_OURS | SV_FD_USER | SV_FD_NOT_INET)) &&
+        __atomic_load_n(&sv_engine_state, __ATOMIC_RELAXED) != SV_OFF) {
         union sv_sockaddr dst;
         int saved = errno;
 

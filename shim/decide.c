@@ -20,9 +20,15 @@ int sv_read_inet(const struct sockaddr *addr, socklen_t len, union sv_sockaddr *
         return 0;
     /* never more than the kernel itself reads: it copies all len bytes */
     want = (size_t)len < sizeof out->in6 ? (size_t)len : sizeof out->in6;
-    memset(out, 0, sizeof *out);
-    if (sv_user_read(out, addr, want) != SV_READ_OK)
-        return 0;
+    if (want == sizeof out->in6 && sv_readable(addr, sizeof out->in6)) {
+        memcpy(out, addr, sizeof out->in6); /* the common sizes copied inline */
+    } else if (want == sizeof out->in && sv_readable(addr, sizeof out->in)) {
+        memcpy(out, addr, sizeof out->in);
+    } else {
+        out->in6 = (struct sockaddr_in6){ 0 };
+        if (sv_user_read(out, addr, want) != SV_READ_OK)
+            return 0;
+    }
     if (out->sa.sa_family == AF_INET)
         return want >= sizeof out->in;
     if (out->sa.sa_family == AF_INET6)

@@ -246,23 +246,19 @@ static inline void unlock(void)
         syscall(SYS_futex, &engine_lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-/* 0 with the lock held and the engine ready; -1 (nothing held) otherwise */
-static int lock_engine(void)
+/* 0 with the lock held; -1 (nothing held: the engine was switched off) otherwise. A dead
+ * engine is not called by sv_engine_* anyway. */
+static inline int lock_engine(void)
 {
     sv_in_shim++;
-    if (lock() != 0) {
-        sv_in_shim--;
-        return -1;
-    }
-    if (__atomic_load_n(&sv_engine_state, __ATOMIC_ACQUIRE) != SV_READY) {
-        unlock();
+    if (__builtin_expect(lock() != 0, 0)) {
         sv_in_shim--;
         return -1;
     }
     return 0;
 }
 
-static void unlock_engine(void)
+static inline void unlock_engine(void)
 {
     unlock();
     sv_in_shim--;

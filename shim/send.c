@@ -23,7 +23,8 @@ static void before_send(int fd, const struct sockaddr *dst, socklen_t len, int f
 /* Whether this socket may still need a decision; then errno is to be kept around it. */
 static inline int unsettled(int fd)
 {
-    return !sv_in_shim && !(sv_fd_get(fd) & SETTLED);
+    return !sv_in_shim && !(sv_fd_get(fd) & SETTLED) &&
+           __atomic_load_n(&sv_engine_state, __ATOMIC_RELAXED) != SV_OFF;
 }
 
 SV_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, SV_SOCKADDR_ARG arg,

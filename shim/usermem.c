@@ -1,38 +1,53 @@
-/* See usermem.h. Why the stack test is sound: between the current stack pointer and the
- * top of the thread's stack everything is mapped: the main thread's stack up to
- * __libc_stack_end (where the process started), and for other threads glibc's thread
- * descriptor (pthread_self()), which sits at the top of the thread's own stack mapping,
- * above the stack and the static TLS. A thread on an alternate signal stack fails the
- * span test unless the two lie within SPAN of each other (docs/shim.md says what is left). */
+/* The slow paths of usermem.h. */
+#include <elf.h>
 #include <errno.h>
-#include <pthread.h>
-#include <stdint.h>
-#include <string.h>
+#include <link.h>
+#include <sys/auxv.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "usermem.h"
 
-#define SPAN (4u << 20) /* frames deeper than this take the system call */
+uintptr_t sv_static_lo = 1, sv_static_hi = 0; /* empty until known */
+static int static_known;
 
-extern void *__libc_stack_end;
-
-static int on_stack(uintptr_t p, size_t len)
+/* From the program headers the kernel mapped (AT_PHDR): the load bias from PT_PHDR, then
+ * the span of the writable PT_LOAD segments. Async-signal-safe: auxv reads only. */
+void sv_user_static_init(void)
 {
-    volatile char here = 0; /* below every frame of our callers */
-    uintptr_t sp = (uintptr_t)&here, top = (uintptr_t)pthread_self();
+    const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
+    unsigned long n = getauxval(AT_PHNUM), i;
+    uintptr_t bias = 0, lo = UINTPTR_MAX, hi = 0;
 
-    if (!(top > sp && top - sp < SPAN)) {
-        top = (uintptr_t)__libc_stack_end;
-        if (!(top > sp && top - sp < SPAN))
-            return 0;
+    if (__atomic_exchange_n(&static_known, 1, __ATOMIC_RELAXED) || ph == NULL)
+        return;
+    for (i = 0; i < n; i++)
+        if (ph[i].p_type == PT_PHDR)
+            bias = (uintptr_t)ph - ph[i].p_vaddr;
+    for (i = 0; i < n; i++) {
+        if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_W))
+            continue;
+        if (bias + ph[i].p_vaddr < lo)
+            lo = bias + ph[i].p_vaddr;
+        if (bias + ph[i].p_vaddr + ph[i].p_memsz > hi)
+            hi = bias + ph[i].p_vaddr + ph[i].p_memsz;
     }
-    return p >= sp && p < top && len <= top - p;
+    if (lo < hi) {
+        __atomic_store_n(&sv_static_hi, hi, __ATOMIC_RELAXED);
+        __atomic_store_n(&sv_static_lo, lo, __ATOMIC_RELAXED);
+    }
 }
 
-static __attribute__((noinline)) int read_remote(void *dst, const void *src, size_t len)
+int sv_user_read_remote(void *dst, const void *src, size_t len)
 {
+    if (!__atomic_load_n(&static_known, __ATOMIC_RELAXED)) {
+        sv_user_static_init();
+        if (sv_in_static(src, len)) {
+            memcpy(dst, src, len);
+            return SV_READ_OK;
+        }
+    }
     struct iovec local = { dst, len }, remote = { (void *)src, len };
     ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
 
@@ -43,13 +58,4 @@ static __attribute__((noinline)) int read_remote(void *dst, const void *src, siz
     SV_ONCE(LOG_WARNING, "process_vm_readv: %s: calls whose addresses are not on the stack "
                          "are passed through", strerror(errno));
     return SV_READ_UNKNOWN;
-}
-
-int sv_user_read(void *dst, const void *src, size_t len)
-{
-    if (on_stack((uintptr_t)src, len)) {
-        memcpy(dst, src, len);
-        return SV_READ_OK;
-    }
-    return read_remote(dst, src, len);
 }
