@@ -14,6 +14,7 @@ include mk/engine.mk
 include mk/shim.mk
 include mk/node.mk
 include mk/e2e.mk
+include mk/hostile.mk
 include mk/package.mk
 include mk/bench.mk
 
