@@ -27,9 +27,10 @@ export function heapTop(): usize {
   return p;
 }
 
-// Whether `bytes` more can still be allocated, keeping the reserve.
-export function fits(bytes: u64): bool {
-  return <u64>heapTop() + bytes + <u64>RESERVE <= <u64>MAX_MEMORY;
+// Whether `bytes` more can still be allocated, keeping the reserve. Building the tables
+// keeps half of it: parsing, which counted their cost already, may have used some.
+export function fits(bytes: u64, reserve: u64 = RESERVE): bool {
+  return <u64>heapTop() + bytes + reserve <= <u64>MAX_MEMORY;
 }
 
 // Memory kept free beyond what is asked for, so that the small allocations of a line

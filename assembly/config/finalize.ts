@@ -7,7 +7,7 @@ import {
   SEV_NOTE, SEV_WARNING,
 } from "../abi";
 import { formatAddress } from "../addr";
-import { BIND_COST, fits, growFor, PREFIX_COST, RULE_COST, SOURCE_COST } from "./budget";
+import { BIND_COST, fits, growFor, PREFIX_COST, RESERVE, RULE_COST, SOURCE_COST } from "./budget";
 import { note, report, reportOmitted, warning, willReport } from "./diag";
 import { MAX_ADDRESSES, Name, names } from "./names";
 import { itemWord, Pending, pendingAt, pendingCount } from "./parse";
@@ -121,7 +121,7 @@ function size(p: Pending): void {
     }
     const perRule = RULE_COST + (p.kind == RULE_DEST ? PREFIX_COST : BIND_COST);
     const cost = <u64>(r4 + r6) * perRule + <u64>s * SOURCE_COST;
-    if (!fits(need + cost)) {
+    if (!fits(need + cost, RESERVE / 2)) {
       builtLines = i;
       tooManyRules(p.line, rules, sources, i);
       break;

@@ -122,6 +122,7 @@ export function parseConfig(base: usize, len: u32): void {
 function readLines(base: usize, len: u32): void {
   const lx = new Lexer(base, len);
   while (lx.nextLine()) {
+    if (!counting && cutLine && lx.line >= cutLine) break; // the rest does not fit
     if (counting) {
       items.used = 0; // the first pass keeps no sources
       growFor(0);
@@ -162,10 +163,6 @@ function accept(p: Pending): void {
     keptLines++;
     keptItems += <u32>p.srcCount;
     internNames(p); // a new name's memory is counted by the next fits()
-    return;
-  }
-  if (cutLine && p.line >= cutLine) {
-    items.used = <u32>(p.srcFirst * SOURCE_ITEM * 4);
     return;
   }
   internNames(p);
