@@ -8,6 +8,8 @@ export const KIND_CONNECT: u32 = 1;
 export const KIND_BIND: u32 = 2;
 
 // sv_select flags
+// the AF_INET6 socket is not IPV6_V6ONLY. Accepted and reported; it changes no answer since
+// IPv4 statements stopped answering IPv6 binds (docs/abi.md, "sv_select arguments")
 export const F_DUALSTACK: u32 = 1;
 export const F_KNOWN: u32 = F_DUALSTACK;
 
@@ -51,6 +53,7 @@ export const D_BAD_SOURCE: u32 = 5;
 export const D_MIXED_FAMILY: u32 = 6;
 export const D_NO_SOURCES: u32 = 7;
 export const D_LINE_TOO_LONG: u32 = 8;
+export const D_TOO_MANY_RULES: u32 = 9;
 export const D_BAD_POLICY: u32 = 20;
 export const D_OLD_FORMAT: u32 = 21;
 export const D_HOST_BITS: u32 = 22;
@@ -58,7 +61,10 @@ export const D_RESOLVE_FAILED: u32 = 23;
 export const D_FAMILY_EMPTY: u32 = 24;
 export const D_SHADOWED: u32 = 25;
 export const D_SHORT_PREFIX: u32 = 27;
+export const D_MAPPED_ADDRESS: u32 = 28;
+export const D_TOO_MANY_ADDRESSES: u32 = 29;
 export const D_NOT_PORTABLE: u32 = 40;
+export const D_DIAGNOSTICS_OMITTED: u32 = 41; // as severe as the worst one left out
 
 // Fixed areas: static data, so the decision path never allocates.
 export const RESULT_SIZE: i32 = 48;

@@ -4,6 +4,7 @@ import {
   ABI_MAJOR, ABI_MINOR, E_ARGS, E_STATE, RES_ADDR, RESULT, SCRATCH, SCRATCH_SIZE,
 } from "./abi";
 import { formatAddress, parseAddress } from "./addr";
+import { growFor } from "./config/budget";
 import { diags } from "./config/diag";
 import { finalizeConfig } from "./config/finalize";
 import { names } from "./config/names";
@@ -30,6 +31,7 @@ export function sv_abi_version(): u32 {
 
 export function sv_input(len: u32): u32 {
   if (phase != FRESH || len > MAX_INPUT) return 0;
+  growFor(len); // exactly: the allocator would double memory
   input = heap.alloc(len > 0 ? <usize>len : 1);
   inputLen = len;
   phase = INPUT;
@@ -44,12 +46,13 @@ export function sv_parse(len: u32): i32 {
   return names.length;
 }
 
+// A name's bytes lie in the input area, which a host may discard after sv_finalize.
 export function sv_name_ptr(i: u32): u32 {
-  return i < <u32>names.length ? <u32>names[i].ptr : 0;
+  return phase == PARSED && i < <u32>names.length ? <u32>names[i].ptr : 0;
 }
 
 export function sv_name_len(i: u32): u32 {
-  return i < <u32>names.length ? <u32>names[i].len : 0;
+  return phase == PARSED && i < <u32>names.length ? <u32>names[i].len : 0;
 }
 
 export function sv_answer(i: u32, family: u32, a0: u32, a1: u32, a2: u32, a3: u32): i32 {

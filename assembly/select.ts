@@ -1,6 +1,6 @@
 // The decision path: scalars in, a result record out. No allocation, no strings.
 import {
-  E_ARGS, E_STATE, F_DUALSTACK, F_KNOWN, KIND_BIND, KIND_CONNECT, R_BIND, R_KEEP, R_PASS,
+  E_ARGS, E_STATE, F_KNOWN, KIND_BIND, KIND_CONNECT, R_BIND, R_KEEP, R_PASS,
   RES_ADDR, RES_CODE, RES_FAMILY, RES_FLAGS, RES_LINE, RES_RULE, RESULT,
   RF_COUNTED, RF_MAPPED, RF_STABLE, P_LC,
 } from "./abi";
@@ -42,11 +42,9 @@ export function setReady(): void {
     if (family == 4) {
       id = binds4.find(port);
     } else if (family == 6) {
+      // Never the IPv4 statements, even for a dual-stack socket (SV_F_DUALSTACK): bound to
+      // ::ffff:SRC it would reach IPv4 only, and its IPv6 sends would fail (docs/abi.md).
       id = binds6.find(port);
-      if (id < 0 && (flags & F_DUALSTACK)) {
-        id = binds4.find(port);
-        mapped = true;
-      }
     } else {
       return answer(E_ARGS);
     }

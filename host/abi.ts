@@ -34,9 +34,13 @@ export interface EngineExports {
 
 export const SCRATCH_SIZE = 256;
 
+/** The engine's memory may grow to 4096 pages (docs/abi.md, "Memory"). */
+export const MAX_MEMORY = 4096 * 65536;
+
 // sv_select
 export const KIND_CONNECT = 1;
 export const KIND_BIND = 2;
+/** The AF_INET6 socket is not IPV6_V6ONLY; no answer depends on it (docs/abi.md). */
 export const F_DUALSTACK = 1;
 export const PROTOCOLS = { tcp: 6, udp: 17 } as const;
 
@@ -98,12 +102,14 @@ export const SEVERITIES: Record<number, Severity> = { 1: 'error', 2: 'warning', 
 
 export type DiagnosticName =
   | 'SYNTAX' | 'BAD_DEST' | 'BAD_MASK' | 'BAD_PORT' | 'BAD_SOURCE' | 'MIXED_FAMILY'
-  | 'NO_SOURCES' | 'LINE_TOO_LONG' | 'BAD_POLICY' | 'OLD_FORMAT' | 'HOST_BITS'
-  | 'RESOLVE_FAILED' | 'FAMILY_EMPTY' | 'SHADOWED' | 'SHORT_PREFIX' | 'NOT_PORTABLE';
+  | 'NO_SOURCES' | 'LINE_TOO_LONG' | 'TOO_MANY_RULES' | 'BAD_POLICY' | 'OLD_FORMAT' | 'HOST_BITS'
+  | 'RESOLVE_FAILED' | 'FAMILY_EMPTY' | 'SHADOWED' | 'SHORT_PREFIX' | 'MAPPED_ADDRESS'
+  | 'TOO_MANY_ADDRESSES' | 'NOT_PORTABLE' | 'DIAGNOSTICS_OMITTED';
 export const DIAGNOSTIC_CODES: Record<DiagnosticName, number> = {
   SYNTAX: 1, BAD_DEST: 2, BAD_MASK: 3, BAD_PORT: 4, BAD_SOURCE: 5, MIXED_FAMILY: 6,
-  NO_SOURCES: 7, LINE_TOO_LONG: 8, BAD_POLICY: 20, OLD_FORMAT: 21, HOST_BITS: 22,
-  RESOLVE_FAILED: 23, FAMILY_EMPTY: 24, SHADOWED: 25, SHORT_PREFIX: 27, NOT_PORTABLE: 40,
+  NO_SOURCES: 7, LINE_TOO_LONG: 8, TOO_MANY_RULES: 9, BAD_POLICY: 20, OLD_FORMAT: 21, HOST_BITS: 22,
+  RESOLVE_FAILED: 23, FAMILY_EMPTY: 24, SHADOWED: 25, SHORT_PREFIX: 27, MAPPED_ADDRESS: 28,
+  TOO_MANY_ADDRESSES: 29, NOT_PORTABLE: 40, DIAGNOSTICS_OMITTED: 41,
 };
 export const DIAGNOSTIC_NAMES: Record<number, DiagnosticName> = Object.fromEntries(
   Object.entries(DIAGNOSTIC_CODES).map(([name, code]) => [code, name as DiagnosticName]));

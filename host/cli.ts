@@ -7,6 +7,7 @@ import { check, checkUsage } from './commands/check.js';
 import { type CommandContext, EXIT_USAGE, UsageError } from './commands/context.js';
 import { explain, explainUsage } from './commands/explain.js';
 import { simulate, simulateUsage } from './commands/simulate.js';
+import { escapeControls } from './text.js';
 
 interface Command<T> {
   usage: string;
@@ -73,7 +74,8 @@ main(process.argv.slice(2), ctx).then(
   (error: Error) => {
     // one clear line; the stack only when debugging
     const debug = process.env.SRC_VIPA_DEBUG && process.env.SRC_VIPA_DEBUG !== '0';
-    ctx.io.err(`src-vipa: ${debug && !(error instanceof UsageError) ? error.stack : error.message}`);
+    // a message may quote a file name or an argument: escaped like the file's text
+    ctx.io.err(`src-vipa: ${debug && !(error instanceof UsageError) ? error.stack : escapeControls(error.message)}`);
     process.exitCode = EXIT_USAGE;
   },
 );

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import {
   ABI_MAJOR, DIAG_CODE, DIAG_COLUMN, DIAG_LINE, DIAG_MESSAGE_LEN, DIAG_MESSAGE_PTR,
   DIAG_SEVERITY, DIAGNOSTIC_NAMES, type DiagnosticName, type EngineExports, F_DUALSTACK,
-  KIND_BIND, KIND_CONNECT, P_RR, POLICIES, PROTOCOLS, REASON_NOT_FOUND, REASON_OTHER,
+  KIND_BIND, KIND_CONNECT, MAX_MEMORY, P_RR, POLICIES, PROTOCOLS, REASON_NOT_FOUND, REASON_OTHER,
   RES_ADDR, RES_FAMILY, RES_FLAGS, RES_INDEX, RES_LINE, RES_POLICY, RES_RULE, RF_COUNTED,
   RF_MAPPED, RF_STABLE, RULE_DEST_PTR, RULE_FAMILY, RULE_KIND, RULE_KIND_DEST, RULE_LC_TOTAL, RULE_LINE,
   RULE_PERM, RULE_POLICY, RULE_PORT_HI, RULE_PORT_LO, RULE_PREFIX, RULE_SHADOWED_BY,
@@ -95,7 +95,7 @@ const EXPORT_NAMES: readonly (keyof EngineExports)[] = [
 ];
 const LOAD_ERRORS: Record<number, string> = {
   [-1]: 'called out of order', [-2]: 'bad arguments',
-  [-3]: 'out of memory (the configuration is too large for the engine\'s 256 MiB)',
+  [-3]: 'out of memory (the configuration is too large for the engine\'s 256 MiB; see LIMITS in src_vipa(8))',
 };
 const LOG_LEVELS: Record<number, string> = { 3: 'error', 4: 'warning', 6: 'info', 7: 'debug' };
 
@@ -162,13 +162,30 @@ export class Engine {
   /** Loads a configuration: parse, resolve its host names, finalize. */
   static async load(config: string | Uint8Array, options: LoadOptions = {}): Promise<Engine> {
     const engine = Engine.#instantiate(options);
-    const names = engine.#parse(typeof config === 'string' ? engine.#encoder.encode(config) : config);
+    const bytes = typeof config === 'string' ? engine.#encoder.encode(config) : config;
+    const names = engine.#loading('parsing', () => engine.#parse(bytes));
     const resolver = options.resolver ?? systemResolver;
     // all names at once; answers go in afterwards, in name order, so loading is reproducible
     const answers = await Promise.allSettled(names.map((name) => resolver(name)));
-    answers.forEach((answer, i) => engine.#answer(i, answer));
-    engine.#finalize();
+    engine.#loading('taking the resolver\'s answers', () => answers.forEach((answer, i) => engine.#answer(i, answer)));
+    engine.#loading('building the tables', () => engine.#finalize());
     return engine;
+  }
+
+  // A trap while loading (docs/abi.md: the instance is broken) said in words: the engine
+  // holds a configuration beyond its limits to diagnostics, so a full memory here means
+  // one it did not foresee.
+  #loading<T>(step: string, call: () => T): T {
+    try {
+      return call();
+    } catch (error) {
+      if (!(error instanceof WebAssembly.RuntimeError)) throw error;
+      const full = this.#x.memory.buffer.byteLength > MAX_MEMORY - (1 << 20);
+      throw new Error(full
+        ? `the engine ran out of memory (${MAX_MEMORY >> 20} MiB) while ${step}: the configuration is beyond its limits (see LIMITS in src_vipa(8)); nothing of it applies`
+        : `the engine failed while ${step} (${error.message}); nothing of the configuration applies: please report this with the file`,
+      { cause: error });
+    }
   }
 
   static #instantiate(options: LoadOptions): Engine {
@@ -252,6 +269,11 @@ export class Engine {
         message: this.#text(this.#u32(d + DIAG_MESSAGE_PTR), this.#u32(d + DIAG_MESSAGE_LEN)),
       });
     }
+  }
+
+  /** Bytes of engine memory this configuration holds (it grows only while loading). */
+  memoryBytes(): number {
+    return this.#x.memory.buffer.byteLength;
   }
 
   /** Errors, warnings and notes of the configuration, in the engine's order. */

@@ -160,13 +160,11 @@ explainSuite('--bind: the last statement covering the port, and the wildcard kep
   assert.equal([except.line, except.source, except.code], [6, '0.0.0.0', 'keep']);
 });
 
-explainSuite('--bind --family 6: dual-stack answered mapped, --v6only not at all', async () => {
+explainSuite('--bind --family 6: IPv4 statements answer no IPv6 socket, dual-stack or --v6only', async () => {
   const { out, ctx } = recorder();
   await explain({ config: GOOD, bind: 8080, family: 6, json: true }, ctx);
   await explain({ config: GOOD, bind: 8080, family: 6, v6only: true, json: true }, ctx);
-  const [dual, only] = out.map((l) => JSON.parse(l));
-  assert.equal([dual.line, dual.source, dual.mapped], [5, '::ffff:192.0.2.10', true]);
-  assert.equal(only, { line: null });
+  assert.equal(out.map((l) => JSON.parse(l)), [{ line: null }, { line: null }]);
 });
 
 explainSuite('errors in the file go to stderr; the answer still comes', async () => {

@@ -37,13 +37,13 @@ forms('IPv4 destination rule', async () => {
 });
 
 forms('IPv6 destination rule, sources in any RFC 4291 form, shown as RFC 5952', async () => {
-  const e = await load('2001:DB8:0:0::/32 random 2001:0db8:0000:0000:0000:0000:0000:0001 ::ffff:192.0.2.7');
+  const e = await load('2001:DB8:0:0::/32 random 2001:0db8:0000:0000:0000:0000:0000:0001 2001:db8::c000:207');
   assert.equal(diagnosticsOf(e), []);
   const rule = only(e.rules());
   assert.is(rule.kind, 'dest');
   assert.is(rule.family, 6);
   assert.is(rule.kind === 'dest' && `${rule.network}/${rule.prefix}`, '2001:db8::/32');
-  assert.equal(rule.sources, ['2001:db8::1', '::ffff:192.0.2.7']);
+  assert.equal(rule.sources, ['2001:db8::1', '2001:db8::c000:207']);
 });
 
 forms('prefix lengths from 0 to the full address', async () => {
@@ -106,10 +106,11 @@ forms('a line of 65,535 bytes is read', async () => {
 });
 
 forms('an IPv6 destination with an embedded dotted quad', async () => {
-  const e = await load('::ffff:10.0.0.0/104 onevipa ::ffff:192.0.2.1');
+  const e = await load('64:ff9b::10.0.0.0/104 onevipa 64:ff9b::192.0.2.1');
   assert.equal(diagnosticsOf(e), []);
   const rule = only(e.rules());
-  assert.is(rule.kind === 'dest' && `${rule.network}/${rule.prefix}`, '::ffff:10.0.0.0/104');
+  assert.is(rule.kind === 'dest' && `${rule.network}/${rule.prefix}`, '64:ff9b::a00:0/104');
+  assert.equal(rule.sources, ['64:ff9b::c000:201']);
 });
 
 forms.run();

@@ -1,5 +1,6 @@
 // Splits the configuration text into lines and blank-separated tokens, in place: a token
 // is an offset and a length into the input, so nothing is copied.
+import { quote } from "./quote";
 
 export const MAX_LINE: i32 = 65535;
 export const MAX_TOKENS: i32 = 4096;
@@ -63,7 +64,8 @@ export class Lexer {
   start(i: i32): usize { return <usize>unchecked(this.starts[i]); }
   len(i: i32): i32 { return <i32>unchecked(this.lens[i]); }
   column(i: i32): u32 { return <u32>(this.start(i) - this.lineStart) + 1; }
-  text(i: i32): string { return String.UTF8.decodeUnsafe(this.start(i), this.len(i)); }
+  // token i as message text: escaped and cut short (config/quote.ts)
+  text(i: i32): string { return quote(this.start(i), this.len(i)); }
 }
 
 // Byte-wise comparison of a token with an ASCII word, ignoring case.

@@ -1,14 +1,23 @@
 // Phase one of loading: reads every line into a pending rule, collecting host names to
 // resolve. Errors skip their line; warnings keep it. Runs once; may allocate.
+//
+// Memory grows with rules, never with lines or bytes: the lines are read twice. The first
+// pass reports every problem, interns the host names and counts the valid lines and their
+// sources, keeping them only while their whole cost (to the final tables) fits in the
+// engine's memory; the second pass, silent, stores exactly those into blocks sized once.
 import { formatAddress, parseAddress } from "../addr";
 import {
   D_BAD_DEST, D_BAD_MASK, D_BAD_POLICY, D_BAD_PORT, D_BAD_SOURCE, D_HOST_BITS, D_LINE_TOO_LONG,
-  D_MIXED_FAMILY, D_NO_SOURCES, D_OLD_FORMAT, D_SYNTAX, P_LC, P_LRR, P_ONEVIPA, P_RANDOM, P_RR,
-  RULE_BIND, RULE_DEST, SCRATCH,
+  D_MIXED_FAMILY, D_NO_SOURCES, D_OLD_FORMAT, D_SYNTAX, D_TOO_MANY_RULES, P_LC, P_LRR, P_ONEVIPA,
+  P_RANDOM, P_RR, RULE_BIND, RULE_DEST, SCRATCH, SEV_ERROR, SEV_WARNING,
 } from "../abi";
-import { error, warning } from "./diag";
+import {
+  BIND_COST, fits, growFor, ITEM_COST, PENDING_COST, PREFIX_COST, RULE_COST, SOURCE_COST,
+} from "./budget";
+import { error, mute, report, warning, willReport } from "./diag";
 import { isHostName, Lexer, MAX_LINE, MAX_TOKENS, parseDecimal, tokenIs } from "./lexer";
 import { internName } from "./names";
+import { quote, QUOTE_MAX } from "./quote";
 import { maskWord } from "../table/prefix";
 import { Buf } from "../buf";
 
@@ -22,7 +31,7 @@ export class Pending {
   portHi: u32 = 0;
   destName: i32 = -1;   // a host name to resolve, or -1 for a literal
   destFamily: u32 = 0;  // 4 or 6 for a literal
-  d0: u32 = 0; d1: u32 = 0; d2: u32 = 0; d3: u32 = 0;
+  d0: u32 = 0; d1: u32 = 0; d2: u32 = 0; d3: u32 = 0; // a name's offset and length until interned
   srcFirst: i32 = 0;    // first source item
   srcCount: i32 = 0;
 
@@ -38,19 +47,20 @@ export class Pending {
 const PENDING_SIZE: u32 = offsetof<Pending>();
 const lines = new Buf();
 export let pendingCount: i32 = 0;
-// destination lines per family (a host name may give either), to size the prefix tables
-let destLines4: u32 = 0;
-let destLines6: u32 = 0;
+
+// The first pass counts, the second stores.
+let counting = true;
+let keptLines: u32 = 0;
+let keptItems: u32 = 0;
+let committed: u64 = 0; // what the kept lines will cost from here to the final tables
+let cutLine: u32 = 0;   // the first valid line that did not fit; it and all after are skipped
+let skippedRules: u32 = 0;
 
 function keep(p: Pending): void {
   const offset = lines.grow(PENDING_SIZE); // grow first: it may move the block
   const at = lines.ptr + offset;
   memory.copy(at, changetype<usize>(p), PENDING_SIZE);
   pendingCount++;
-  if (p.kind == RULE_DEST) {
-    if (p.destFamily != 6) destLines4++;
-    if (p.destFamily != 4) destLines6++;
-  }
 }
 
 // Loads pending line `i` into `p`.
@@ -58,11 +68,8 @@ export function pendingAt(i: i32, p: Pending): void {
   memory.copy(changetype<usize>(p), lines.ptr + <usize>i * PENDING_SIZE, PENDING_SIZE);
 }
 
-export function destLineCount(family: u32): u32 {
-  return family == 4 ? destLines4 : destLines6;
-}
-
 // Per source, six words: family (0 = host name), name index or word 0, words 1-3, column.
+// A host name's item holds its offset and length in words 2 and 3 until it is interned.
 export const SOURCE_ITEM: i32 = 6;
 const items = new Buf();
 
@@ -94,35 +101,102 @@ function ipWord(p: usize, w: i32): u32 {
   return bswap<u32>(load<u32>(p + (w << 2)));
 }
 
-// What one typical line (two sources) costs from parsing to the final tables, in bytes.
-const BYTES_PER_LINE: u32 = 400;
-
-// Grows memory once for the whole load: left to itself the allocator doubles memory
-// whenever it runs out, which would leave up to half of it unused.
-function reserveFor(base: usize, len: u32): void {
-  let n: u32 = 1;
-  for (let p = base, end = base + len; p < end; p++) if (load<u8>(p) == 0x0a) n++;
-  memory.grow(<i32>((n * BYTES_PER_LINE) >> 16) + 1);
-  lines.reserve(n * offsetof<Pending>());
-  items.reserve(n * 2 * SOURCE_ITEM * 4);
+export function parseConfig(base: usize, len: u32): void {
+  counting = true;
+  readLines(base, len);
+  if (cutLine) {
+    const kept = keptLines;
+    report(SEV_ERROR, D_TOO_MANY_RULES, cutLine, 0,
+      `the configuration has ${kept + skippedRules} rules, but only the ${kept} before this line fit in the engine's 256 MiB of memory; this line and the ${skippedRules - 1} rules after it are skipped: give each group of programs a smaller file of its own (SRC_VIPA_CONFIG_FILE), or merge rules into wider prefixes (500,000 rules with 1,000,000 sources in all always fit)`);
+  }
+  counting = false;
+  items.used = 0;
+  growFor(<u64>keptLines * PENDING_SIZE + <u64>keptItems * (SOURCE_ITEM * 4));
+  lines.reserve(keptLines * PENDING_SIZE);
+  items.reserve(keptItems * SOURCE_ITEM * 4);
+  mute(true);
+  readLines(base, len);
+  mute(false);
 }
 
-export function parseConfig(base: usize, len: u32): void {
-  reserveFor(base, len);
+function readLines(base: usize, len: u32): void {
   const lx = new Lexer(base, len);
   while (lx.nextLine()) {
+    if (!counting && cutLine && lx.line >= cutLine) break; // the rest does not fit
+    if (counting) {
+      items.used = 0; // the first pass keeps no sources
+      growFor(0);
+    }
     if (lx.lineLength() > MAX_LINE) {
-      error(D_LINE_TOO_LONG, lx.line, 0,
-        `line is ${lx.lineLength()} bytes long; lines may be at most ${MAX_LINE} bytes: split the rule into several lines`);
+      if (willReport(SEV_ERROR)) {
+        error(D_LINE_TOO_LONG, lx.line, 0,
+          `line is ${lx.lineLength()} bytes long; lines may be at most ${MAX_LINE} bytes: split the rule into several lines`);
+      }
       continue;
     }
     if (lx.count == 0) continue;
     if (lx.tooManyTokens) {
-      error(D_SYNTAX, lx.line, 0, `too many words on one line: a rule may have at most ${MAX_TOKENS - 3} sources; split the rule into several lines with the same destination`);
+      if (willReport(SEV_ERROR)) {
+        error(D_SYNTAX, lx.line, 0, `too many words on one line: a rule may have at most ${MAX_TOKENS - 3} sources; split the rule into several lines with the same destination`);
+      }
       continue;
     }
     if (tokenIs(lx.start(0), lx.len(0), WILDCARD_WORD)) parseBindLine(lx);
     else parseDestLine(lx);
+  }
+}
+
+// The line is valid: the first pass keeps it if its cost fits, the second stores it.
+function accept(p: Pending): void {
+  if (counting) {
+    if (cutLine) {
+      skippedRules++;
+      return;
+    }
+    const need = costOf(p);
+    if (!fits(committed + need)) {
+      cutLine = p.line;
+      skippedRules = 1;
+      return;
+    }
+    committed += need;
+    keptLines++;
+    keptItems += <u32>p.srcCount;
+    internNames(p); // a new name's memory is counted by the next fits()
+    return;
+  }
+  internNames(p);
+  keep(p);
+}
+
+// What a line costs from parsing to the final tables, at most, with literal sources (a
+// host name's addresses are counted when the tables are built, config/finalize.ts).
+function costOf(p: Pending): u64 {
+  let named = p.destName != -1;
+  let four = false, six = false;
+  for (let i = 0; i < p.srcCount; i++) {
+    const family = itemWord(p.srcFirst + i, 0);
+    if (family == 0) named = true;
+    if (family == 4) four = true;
+    if (family == 6) six = true;
+  }
+  // a host name or both families may make two rules of one line
+  const rules: u64 = named || (four && six) ? 2 : 1;
+  const perRule = RULE_COST + (p.kind == RULE_DEST ? PREFIX_COST : BIND_COST);
+  return PENDING_COST + rules * perRule + <u64>p.srcCount * (ITEM_COST + SOURCE_COST);
+}
+
+function internNames(p: Pending): void {
+  if (p.destName == -2) {
+    p.destName = internName(<usize>p.d0, <i32>p.d1);
+    p.d0 = 0; p.d1 = 0;
+  }
+  for (let i = 0; i < p.srcCount; i++) {
+    const item = p.srcFirst + i;
+    if (itemWord(item, 0) == 0) {
+      setItemWord(item, 1, <u32>internName(<usize>itemWord(item, 2), <i32>itemWord(item, 3)));
+      setItemWord(item, 2, 0); setItemWord(item, 3, 0);
+    }
   }
 }
 
@@ -136,7 +210,9 @@ function parseDestLine(lx: Lexer): void {
   p.reset(lx.line, RULE_DEST);
 
   if (tokenIs(t, tlen, "INADDR_ANY")) {
-    error(D_BAD_DEST, lx.line, 1, "'INADDR_ANY' needs its leading dot: write .INADDR_ANY PORT[-PORT] POLICY SOURCE...");
+    if (willReport(SEV_ERROR)) {
+      error(D_BAD_DEST, lx.line, 1, "'INADDR_ANY' needs its leading dot: write .INADDR_ANY PORT[-PORT] POLICY SOURCE...");
+    }
     return;
   }
   const family = parseAddress(t, destLen, SCRATCH);
@@ -145,25 +221,31 @@ function parseDestLine(lx: Lexer): void {
     p.d0 = ipWord(SCRATCH, 0); p.d1 = ipWord(SCRATCH, 1);
     p.d2 = ipWord(SCRATCH, 2); p.d3 = ipWord(SCRATCH, 3);
   } else if (isHostName(t, destLen)) {
-    p.destName = -2; // interned below, once the line is known to be valid
+    p.destName = -2; // interned once the line is known to be valid and kept
   } else {
-    error(D_BAD_DEST, lx.line, 1,
-      `'${String.UTF8.decodeUnsafe(t, destLen)}' is neither an IP address nor a host name: write a destination such as 10.0.0.0/8, 2001:db8::/32 or db.example.com/32`);
+    if (willReport(SEV_ERROR)) {
+      error(D_BAD_DEST, lx.line, 1,
+        `'${quote(t, destLen)}' is neither an IP address nor a host name: write a destination such as 10.0.0.0/8, 2001:db8::/32 or db.example.com/32`);
+    }
     return;
   }
   if (slash < 0) {
-    const example = family == 6 ? "/128" : "/32";
-    error(D_BAD_MASK, lx.line, 1 + tlen,
-      `missing prefix length after '${lx.text(0)}': write ${lx.text(0)}${example} for one host, or NETWORK/BITS for a range`);
+    if (willReport(SEV_ERROR)) {
+      const example = family == 6 ? "/128" : "/32";
+      error(D_BAD_MASK, lx.line, 1 + tlen,
+        `missing prefix length after '${lx.text(0)}': write ${lx.text(0)}${example} for one host, or NETWORK/BITS for a range`);
+    }
     return;
   }
   const maxPrefix = family == 4 ? 32 : 128;
   const prefix = parseDecimal(t + slash + 1, tlen - slash - 1, 3);
   if (prefix < 0 || prefix > maxPrefix) {
-    const shown = String.UTF8.decodeUnsafe(t + slash + 1, tlen - slash - 1);
-    const what = family == 4 ? "IPv4" : family == 6 ? "IPv6" : "a host name";
-    error(D_BAD_MASK, lx.line, <u32>(2 + slash),
-      `prefix length '${shown}' is not valid for ${what}: write a number from 0 to ${maxPrefix} after the '/'`);
+    if (willReport(SEV_ERROR)) {
+      const shown = quote(t + slash + 1, tlen - slash - 1);
+      const what = family == 4 ? "IPv4" : family == 6 ? "IPv6" : "a host name";
+      error(D_BAD_MASK, lx.line, <u32>(2 + slash),
+        `prefix length '${shown}' is not valid for ${what}: write a number from 0 to ${maxPrefix} after the '/'`);
+    }
     return;
   }
   p.prefix = <u32>prefix;
@@ -173,19 +255,19 @@ function parseDestLine(lx: Lexer): void {
     const m0 = p.d0 & maskWord(prefix, 0), m1 = p.d1 & maskWord(prefix, 1);
     const m2 = p.d2 & maskWord(prefix, 2), m3 = p.d3 & maskWord(prefix, 3);
     if (family == 4) { // IPv4 lives in word 0; the other words are zero
-      if (m0 != p.d0) hostBitsWarning(lx, slash, prefix, 4, m0, 0, 0, 0);
+      if (m0 != p.d0) hostBitsWarning(lx, prefix, 4, m0, 0, 0, 0);
     } else if (m0 != p.d0 || m1 != p.d1 || m2 != p.d2 || m3 != p.d3) {
-      hostBitsWarning(lx, slash, prefix, 6, m0, m1, m2, m3);
+      hostBitsWarning(lx, prefix, 6, m0, m1, m2, m3);
     }
     p.d0 = m0; p.d1 = m1; p.d2 = m2; p.d3 = m3;
   } else {
-    p.destName = internName(t, destLen);
+    p.d0 = <u32>t; p.d1 = <u32>destLen;
   }
-  keep(p);
+  accept(p);
 }
 
-function hostBitsWarning(lx: Lexer, slash: i32, prefix: i32, family: u32,
-                         m0: u32, m1: u32, m2: u32, m3: u32): void {
+function hostBitsWarning(lx: Lexer, prefix: i32, family: u32, m0: u32, m1: u32, m2: u32, m3: u32): void {
+  if (!willReport(SEV_WARNING)) return;
   store<u32>(SCRATCH + 64, bswap<u32>(m0)); store<u32>(SCRATCH + 68, bswap<u32>(m1));
   store<u32>(SCRATCH + 72, bswap<u32>(m2)); store<u32>(SCRATCH + 76, bswap<u32>(m3));
   const len = formatAddress(family, SCRATCH + 64, SCRATCH + 96);
@@ -199,8 +281,10 @@ function parseBindLine(lx: Lexer): void {
   const p = scratchLine;
   p.reset(lx.line, RULE_BIND);
   if (lx.count < 2) {
-    error(D_BAD_PORT, lx.line, 1 + <u32>lx.len(0),
-      ".INADDR_ANY needs a port or port range: write .INADDR_ANY 1024-65535 POLICY SOURCE...");
+    if (willReport(SEV_ERROR)) {
+      error(D_BAD_PORT, lx.line, 1 + <u32>lx.len(0),
+        ".INADDR_ANY needs a port or port range: write .INADDR_ANY 1024-65535 POLICY SOURCE...");
+    }
     return;
   }
   const t = lx.start(1);
@@ -210,28 +294,33 @@ function parseBindLine(lx: Lexer): void {
   const lo = parseDecimal(t, dash < 0 ? tlen : dash, 5);
   const hi = dash < 0 ? lo : parseDecimal(t + dash + 1, tlen - dash - 1, 5);
   if (lo < 0 || hi < 0 || lo > 65535 || hi > 65535) {
-    error(D_BAD_PORT, lx.line, lx.column(1),
-      `'${lx.text(1)}' is not a port or port range: write a port from 0 to 65535, or FIRST-LAST such as 1024-65535`);
+    if (willReport(SEV_ERROR)) {
+      error(D_BAD_PORT, lx.line, lx.column(1),
+        `'${lx.text(1)}' is not a port or port range: write a port from 0 to 65535, or FIRST-LAST such as 1024-65535`);
+    }
     return;
   }
   if (lo > hi) {
-    error(D_BAD_PORT, lx.line, lx.column(1),
-      `port range '${lx.text(1)}' is reversed: write ${hi}-${lo}`);
+    if (willReport(SEV_ERROR)) {
+      error(D_BAD_PORT, lx.line, lx.column(1), `port range '${lx.text(1)}' is reversed: write ${hi}-${lo}`);
+    }
     return;
   }
   p.portLo = <u32>lo;
   p.portHi = <u32>hi;
   if (!parsePolicyAndSources(lx, p, 2)) return;
-  keep(p);
+  accept(p);
 }
 
 // Reads the policy word at token `at` and the sources after it into `p`.
 // Returns false (after reporting) if the line must be skipped.
 function parsePolicyAndSources(lx: Lexer, p: Pending, at: i32): bool {
   if (lx.count <= at) {
-    const example = p.kind == RULE_BIND ? `${lx.text(0)} ${lx.text(1)} onevipa 192.0.2.1` : `${lx.text(0)} onevipa 192.0.2.1`;
-    error(D_NO_SOURCES, lx.line, 0,
-      `no policy and no source addresses: write e.g. ${example} (policy onevipa, random, lrr, rr:600 or lc)`);
+    if (willReport(SEV_ERROR)) {
+      const example = p.kind == RULE_BIND ? `${lx.text(0)} ${lx.text(1)} onevipa 192.0.2.1` : `${lx.text(0)} onevipa 192.0.2.1`;
+      error(D_NO_SOURCES, lx.line, 0,
+        `no policy and no source addresses: write e.g. ${example} (policy onevipa, random, lrr, rr:600 or lc)`);
+    }
     return false;
   }
   let firstSource = at + 1;
@@ -241,15 +330,18 @@ function parsePolicyAndSources(lx: Lexer, p: Pending, at: i32): bool {
     // src_vipa 1.x: DEST/MASK SRC, without a policy
     p.policy = P_ONEVIPA;
     firstSource = at;
-    const rest = lineText(lx, at);
-    warning(D_OLD_FORMAT, lx.line, lx.column(at),
-      `src_vipa 1.x form without a policy: read as onevipa; write '${lx.text(0)}${at == 2 ? " " + lx.text(1) : ""} onevipa ${rest}'`);
+    if (willReport(SEV_WARNING)) {
+      warning(D_OLD_FORMAT, lx.line, lx.column(at),
+        `src_vipa 1.x form without a policy: read as onevipa; write '${lx.text(0)}${at == 2 ? " " + lx.text(1) : ""} onevipa ${lineText(lx, at)}'`);
+    }
   } else {
     parsePolicy(lx, at, p);
   }
   if (lx.count <= firstSource) {
-    error(D_NO_SOURCES, lx.line, 0,
-      `no source addresses after the policy: write at least one, e.g. ${lx.text(0)}${at == 2 ? " " + lx.text(1) : ""} ${lx.text(at)} 192.0.2.1`);
+    if (willReport(SEV_ERROR)) {
+      error(D_NO_SOURCES, lx.line, 0,
+        `no source addresses after the policy: write at least one, e.g. ${lx.text(0)}${at == 2 ? " " + lx.text(1) : ""} ${lx.text(at)} 192.0.2.1`);
+    }
     return false;
   }
   let literalFamily: u32 = 0;
@@ -266,33 +358,37 @@ function parsePolicyAndSources(lx: Lexer, p: Pending, at: i32): bool {
       if (!literalFamily) literalFamily = family;
       pushItem(family, ipWord(SCRATCH, 0), ipWord(SCRATCH, 1), ipWord(SCRATCH, 2), ipWord(SCRATCH, 3), lx.column(i));
     } else if (isHostName(s, slen)) {
-      // the name index is set once the line is known to be valid
-      pushItem(0, 0xFFFFFFFF, 0, 0, 0, lx.column(i));
+      // interned once the line is known to be valid and kept
+      pushItem(0, 0xFFFFFFFF, <u32>s, <u32>slen, 0, lx.column(i));
     } else {
       items.used = itemsBefore;
-      const hint = slen > 0 && load<u8>(s + slen - 1) == 0x2c ? " (separate sources with blanks, not commas)" : "";
-      error(D_BAD_SOURCE, lx.line, lx.column(i),
-        `source '${lx.text(i)}' is neither an IP address nor a host name${hint}: write an address such as 192.0.2.1 or 2001:db8::1, or a host name`);
+      if (willReport(SEV_ERROR)) {
+        const hint = slen > 0 && load<u8>(s + slen - 1) == 0x2c ? " (separate sources with blanks, not commas)" : "";
+        error(D_BAD_SOURCE, lx.line, lx.column(i),
+          `source '${lx.text(i)}' is neither an IP address nor a host name${hint}: write an address such as 192.0.2.1 or 2001:db8::1, or a host name`);
+      }
       return false;
     }
   }
   if (mixedAt >= 0) {
     items.used = itemsBefore;
-    error(D_MIXED_FAMILY, lx.line, lx.column(mixedAt),
-      `'${lx.text(mixedAt)}' mixes IPv4 and IPv6 in one rule: write one rule per address family`);
+    if (willReport(SEV_ERROR)) {
+      error(D_MIXED_FAMILY, lx.line, lx.column(mixedAt),
+        `'${lx.text(mixedAt)}' mixes IPv4 and IPv6 in one rule: write one rule per address family`);
+    }
     return false;
-  }
-  // The line is valid: now intern its host names.
-  for (let i = firstSource, item = p.srcFirst; i < lx.count; i++, item++) {
-    if (itemWord(item, 0) == 0) setItemWord(item, 1, <u32>internName(lx.start(i), lx.len(i)));
   }
   p.srcCount = lx.count - firstSource;
   return true;
 }
 
+// Tokens `from` onwards, one blank apart, cut short like any quoted text.
 function lineText(lx: Lexer, from: i32): string {
   let s = "";
-  for (let i = from; i < lx.count; i++) s += (i > from ? " " : "") + lx.text(i);
+  for (let i = from; i < lx.count; i++) {
+    if (s.length > QUOTE_MAX) return s + " ...";
+    s += (i > from ? " " : "") + lx.text(i);
+  }
   return s;
 }
 
@@ -315,10 +411,14 @@ function parsePolicy(lx: Lexer, at: i32, p: Pending): void {
       }
       if (ok) { p.policy = P_RR; p.perm = perm; return; }
     }
-    warning(D_BAD_POLICY, lx.line, lx.column(at),
-      `'${lx.text(at)}': rr needs exactly three octal permission digits for its shared counter; using round robin per process (lrr): write e.g. rr:600`);
+    if (willReport(SEV_WARNING)) {
+      warning(D_BAD_POLICY, lx.line, lx.column(at),
+        `'${lx.text(at)}': rr needs exactly three octal permission digits for its shared counter; using round robin per process (lrr): write e.g. rr:600`);
+    }
     return;
   }
-  warning(D_BAD_POLICY, lx.line, lx.column(at),
-    `unknown policy '${lx.text(at)}'; using round robin per process (lrr): write onevipa, random, lrr, rr:600 or lc`);
+  if (willReport(SEV_WARNING)) {
+    warning(D_BAD_POLICY, lx.line, lx.column(at),
+      `unknown policy '${lx.text(at)}'; using round robin per process (lrr): write onevipa, random, lrr, rr:600 or lc`);
+  }
 }

@@ -35,10 +35,10 @@ export let rulesBase: usize = 0;
 export let sourcesBase: usize = 0;
 export let countsBase: usize = 0;
 
-export function reserveRules(n: u32): void {
+export function reserveRules(n: u32, sourcesNeeded: u32): void {
   rules.reserve(n * RULE_SIZE);
-  sources.reserve(n * 2 * 16);
-  counts.reserve(n * 2 * 4);
+  sources.reserve(sourcesNeeded * 16);
+  counts.reserve(sourcesNeeded * 4);
 }
 
 export function addRule(): u32 {
@@ -61,6 +61,11 @@ export function addSource(addr: usize): u32 {
 
 export function sourceCount(): u32 {
   return sources.used >> 4;
+}
+
+// Source `index` of the pool while it is still growing.
+@inline export function sourcePtrBuilding(index: u32): usize {
+  return sources.ptr + (<usize>index << 4);
 }
 
 export function freeze(): void {

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Diagnostic, Engine, type LoadOptions } from '../engine.js';
 import type { Resolver } from '../resolve.js';
+import { escapeControls } from '../text.js';
 
 /** One call, one line (without its newline). */
 export interface Io {
@@ -51,9 +52,13 @@ export function inFileOrder(diagnostics: Diagnostic[]): Diagnostic[] {
   return [...diagnostics].sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
-/** `FILE:LINE: error|warning|note: MESSAGE` (line 0 is the whole file: `FILE: ...`). */
+/**
+ * `FILE:LINE: error|warning|note: MESSAGE` (line 0 is the whole file: `FILE: ...`). The
+ * engine escapes the file's text in its messages; this escapes again whatever control
+ * characters might remain (an older engine), and those of the file's name.
+ */
 export function formatDiagnostic(file: string, d: Diagnostic): string {
-  return `${file}${d.line ? `:${d.line}` : ''}: ${d.severity}: ${d.message}`;
+  return escapeControls(`${file}${d.line ? `:${d.line}` : ''}: ${d.severity}: ${d.message}`);
 }
 
 /** explain and simulate answer anyway, but say which lines the library skips. */

@@ -40,8 +40,8 @@ Options:
                   when no rule matches
   --bind PORT     explain a bind of the wildcard address on PORT
   --family 4|6    the family of that bind (default 4)
-  --v6only        the IPv6 socket has IPV6_V6ONLY set (default: dual-stack, which
-                  IPv4 statements answer when no IPv6 statement covers the port)
+  --v6only        the IPv6 socket has IPV6_V6ONLY set (default: dual-stack; only
+                  IPv6 statements answer IPv6 sockets either way)
   --help          show this help`;
 
 /** The rule that answers the target and the next decision, or null when none does. */
