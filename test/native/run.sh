@@ -226,7 +226,8 @@ EOF2
 ipcrm -a shm 2>/dev/null
 # start_holder FILE: a process keeping the segment attached until FILE exists
 start_holder() {
-  rm -f "$1"; SRC_VIPA_CONFIG_FILE=$CONF "$WRAPPER" "$TEST" hold "$1" >"$T/holder" 2>/dev/null &
+  rm -f "$1" "$T/holder" # (the redirection below truncates only once the child runs)
+  SRC_VIPA_CONFIG_FILE=$CONF "$WRAPPER" "$TEST" hold "$1" >"$T/holder" 2>/dev/null &
   holder=$!
   for ((i = 0; i < 250; i++)); do [ -s "$T/holder" ] && break; sleep 0.02; done
 }

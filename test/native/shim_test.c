@@ -630,8 +630,9 @@ static void scenario_ipv6(void)
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
     any6.sin6_port = htons(7007);
     bind(fd, (struct sockaddr *)&any6, sizeof any6);
-    check(strcmp(local_of(fd), "::ffff:127.0.0.7") == 0, "dual-stack wildcard bind: IPv4 .INADDR_ANY as ::ffff:127.0.0.7 (%s)",
-          local_of(fd));
+    /* an IPv4 source would take IPv6 away from the socket: IPv4 statements never answer */
+    check(strcmp(local_of(fd), "::") == 0,
+          "dual-stack wildcard bind: IPv4 .INADDR_ANY leaves it dual-stack (%s)", local_of(fd));
     close(fd);
 
     fd = socket(AF_INET6, SOCK_STREAM, 0);
