@@ -24,6 +24,9 @@ enum {
     SV_E_BROKEN = -100, /* host side: no usable engine (never loaded, trapped, refused) */
 };
 enum { SV_SEV_ERROR = 1, SV_SEV_WARNING = 2, SV_SEV_NOTE = 3 };
+/* the last diagnostic of a load when the engine kept only the first ones; its column
+ * holds how many it left out (docs/abi.md) */
+enum { SV_D_DIAGNOSTICS_OMITTED = 41 };
 
 /* What the engine's imports reach. Each embedding fills in its own hooks: the shim a
  * System V shared-memory counter and syslog, the driver a per-process counter and stderr.

@@ -281,6 +281,7 @@ static void host_log(sv_host *h, int level, const char *msg, size_t len)
 struct load_ctx {
     const char *path;
     unsigned diags;      /* diagnostics of this load, logged or counted */
+    unsigned omitted;    /* diagnostics the engine itself left out */
     unsigned timeout_ms; /* for all host names together */
 };
 
@@ -301,6 +302,10 @@ static void log_diag(void *ctx, const struct sv_diag *d)
                 : d->severity == SV_SEV_WARNING ? LOG_WARNING
                                                 : LOG_INFO;
 
+    if (d->code == SV_D_DIAGNOSTICS_OMITTED) {
+        lc->omitted += d->column;
+        return;
+    }
     if (level == LOG_INFO && !sv_log_debug_enabled())
         return;
     if (++lc->diags > DIAGS_LOGGED)
@@ -336,7 +341,7 @@ static int load(void)
 {
     const char *path = config_path();
     struct sv_config_file file;
-    struct load_ctx lc = { path, 0, sv_resolve_timeout_ms() };
+    struct load_ctx lc = { path, 0, 0, sv_resolve_timeout_ms() };
     struct sv_loader loader = { resolve_names, log_diag, &lc };
     const char *why;
     int32_t rules;
@@ -362,9 +367,9 @@ static int load(void)
     }
     rules = sv_config_load_file(&engine, &file, &loader);
     sv_config_close(&file);
-    if (lc.diags > DIAGS_LOGGED)
+    if (lc.diags > DIAGS_LOGGED || lc.omitted > 0)
         sv_log(LOG_WARNING, "config", "%s: %u more diagnostics not logged; run: src-vipa check %s",
-               path, lc.diags - DIAGS_LOGGED, path);
+               path, (lc.diags > DIAGS_LOGGED ? lc.diags - DIAGS_LOGGED : 0) + lc.omitted, path);
     if (rules <= 0) {
         if (rules < 0)
             SV_ERR("cannot load %s: %s; passing every call through", path, load_error_text(rules));
