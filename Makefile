@@ -14,9 +14,9 @@ include mk/engine.mk
 include mk/shim.mk
 include mk/node.mk
 include mk/e2e.mk
-include mk/hostile.mk
 include mk/package.mk
 include mk/bench.mk
+include mk/hostile.mk
 
 # Every suite; each mk/*.mk adds its own test-* target to TEST_TARGETS.
 test: all

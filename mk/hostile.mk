@@ -9,6 +9,8 @@
 .PHONY: test-hostile
 HOSTILE_DIR := $(BUILD)/hostile
 TEST_TARGETS += test-hostile
+# the dual-stack checks run a Java program (javac, java) as well as Python and Node
+DEBIAN_PKGS += openjdk-17-jdk-headless
 
 $(HOSTILE_DIR)/hostile: test/hostile/hostile.c
 	@mkdir -p $(@D)

@@ -10,11 +10,12 @@
  *                 prints "connect=RC errno=NAME source=IP ms=N rss_kb=N hwm_kb=N"
  *   cancel        pthread_cancel of the thread whose connect loads the configuration
  *   longjmp       setitimer + siglongjmp out of the first connect
- *   sig-first timer|thread   close(-1) from a handler hammering the very first call
+ *   sig-first timer|thread|process  close(-1) from handlers during the very first call
  *   sig-malloc    the first INET call (connect) from a handler that interrupted malloc
  *   efault        every intercepted call with invalid pointers: one line per case
  *   oddmem        valid sockaddrs in unusual memory still get the configured source
- *   unseen-close  a number closed behind the library's back, reused through F_DUPFD/dup
+ *   unseen-close SOURCE  a number closed behind the library's back (fclose of fdopen),
+ *                 reused through F_DUPFD, F_DUPFD_CLOEXEC, dup, socket
  *   bypass        AF_INET addresses on AF_INET6 sockets; the 24-byte sockaddr_in6
  *   bind-einval   connect on a socket bound with a raw system call
  *   stress THREADS FORKS  first connects from many threads at once, forks meanwhile
@@ -395,12 +396,17 @@ static int longjmp_out(void)
 
 /* ---- sig-first: an intercepted call from a handler during the very first one ------ */
 
+/* set just before the first intercepted call: a handler that ran before would itself make
+ * the first call, and the window under test would be gone */
+static volatile sig_atomic_t armed;
+
 static void close_minus_one(int sig)
 {
     int saved = errno;
 
     (void)sig;
-    close(-1);
+    if (armed)
+        close(-1);
     errno = saved;
 }
 
@@ -417,38 +423,67 @@ static void *kill_loop(void *arg)
     return NULL;
 }
 
+/* a child process that signals its parent until the parent kills it (at most 10 s) */
+static pid_t signalling_child(void)
+{
+    pid_t parent = getpid(), p = fork();
+    double t0;
+
+    if (p != 0)
+        return p;
+    close(STDOUT_FILENO); /* a runner reading our output does not wait for this child */
+    t0 = now_ms();
+    while (now_ms() - t0 < 10000 && kill(parent, SIGUSR1) == 0)
+        ;
+    _exit(0);
+}
+
+/* MODE: timer (a 20 us interval timer), thread (pthread_kill from another thread) or
+ * process (kill from a child process) */
 static int sig_first(const char *mode)
 {
     struct sigaction sa;
     struct itimerval it = { { 0, 20 }, { 0, 20 } };
     struct itimerval off = { { 0, 0 }, { 0, 0 } };
     pthread_t t;
-    int thread = strcmp(mode, "thread") == 0, err;
+    pid_t child = 0;
+    int timer = strcmp(mode, "timer") == 0, thread = strcmp(mode, "thread") == 0, err;
     char src[INET6_ADDRSTRLEN + 8];
 
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = close_minus_one;
     sa.sa_flags = SA_RESTART;
-    sigaction(thread ? SIGUSR1 : SIGALRM, &sa, NULL);
+    sigaction(timer ? SIGALRM : SIGUSR1, &sa, NULL);
     main_tid = pthread_self();
     if (thread) {
         if (pthread_create(&t, NULL, kill_loop, NULL) != 0)
             die("pthread_create");
-        sleep_ms(2);
-    } else {
+    } else if (timer) {
         setitimer(ITIMER_REAL, &it, NULL);
+    } else {
+        child = signalling_child();
+        if (child < 0)
+            die("fork");
     }
+    /* a storm would interrupt a nanosleep for ever: the 2 ms pass in a loop on the clock */
+    for (double t0 = now_ms(); now_ms() - t0 < 2;)
+        ;
     /* the process's first intercepted calls: socket, bind, then connect */
+    armed = 1;
     listen_on("127.0.0.1");
     err = connect_dst(src, sizeof src);
     if (thread) {
         stop_flag = 1;
         pthread_join(t, NULL);
-    } else {
+    } else if (timer) {
         setitimer(ITIMER_REAL, &off, NULL);
+    } else {
+        signal(SIGUSR1, SIG_IGN);
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
     }
-    check(err == 0, "first calls under a %s of close(-1) handlers: connect %s, source %s",
-          thread ? "thread's pthread_kill storm" : "20 us timer", errno_name(err), src);
+    check(err == 0, "first calls under a storm of close(-1) handlers (%s): connect %s, source %s",
+          mode, errno_name(err), src);
     return 0;
 }
 
@@ -718,7 +753,11 @@ static void unseen(const char *how, const char *want)
     if (!f)
         die("fdopen");
     fclose(f); /* closes fd without the library seeing it */
-    if (strcmp(how, "F_DUPFD") == 0)
+    if (strcmp(how, "socket") == 0) {
+        close(s);
+        s = -1;
+        n = socket(AF_INET, SOCK_STREAM, 0);
+    } else if (strcmp(how, "F_DUPFD") == 0)
         n = fcntl(s, F_DUPFD, fd);
     else if (strcmp(how, "F_DUPFD_CLOEXEC") == 0)
         n = fcntl(s, F_DUPFD_CLOEXEC, fd);
@@ -728,7 +767,8 @@ static void unseen(const char *how, const char *want)
         check(0, "%s: got number %d, the closed one was %d (test setup)", how, n, fd);
         return;
     }
-    close(s);
+    if (s >= 0)
+        close(s);
     rc = connect(n, (struct sockaddr *)&dst, dst_len);
     strcpy(src, "none");
     if (rc == 0)
@@ -925,11 +965,12 @@ int main(int argc, char **argv)
         efault();
     else if (strcmp(s, "oddmem") == 0 && argc > 3)
         oddmem(argv[2], argv[3]);
-    else if (strcmp(s, "unseen-close") == 0) {
+    else if (strcmp(s, "unseen-close") == 0 && argc > 2) {
         listen_on("127.0.0.1");
-        unseen("F_DUPFD", argc > 2 ? argv[2] : "127.0.0.5");
-        unseen("F_DUPFD_CLOEXEC", argc > 2 ? argv[2] : "127.0.0.5");
-        unseen("dup", argc > 2 ? argv[2] : "127.0.0.5");
+        unseen("F_DUPFD", argv[2]);
+        unseen("F_DUPFD_CLOEXEC", argv[2]);
+        unseen("dup", argv[2]);
+        unseen("socket", argv[2]);
     } else if (strcmp(s, "bypass") == 0)
         bypass();
     else if (strcmp(s, "bind-einval") == 0)

@@ -142,9 +142,11 @@ baseline() {
 if want sigfirst; then
   echo "# --- a handler calling close(-1) during the process's very first intercepted call"
   conf literal <<<'127.0.0.1/32 onevipa 127.0.0.5'
-  for mode in timer thread; do
-    baseline "sig-first $mode" 5 5 sig-first $mode
-    runs "sig-first $mode (timeout 5 s each)" 40 5 sig-first $mode
+  # The window is the library's first-call set-up only (some tens of microseconds): the
+  # signal storms hit it in a few runs in a hundred, hence more runs than the timer's 40
+  for mode in timer:40 thread:100 process:100; do
+    baseline "sig-first ${mode%:*}" 5 5 sig-first "${mode%:*}"
+    runs "sig-first ${mode%:*} (timeout 5 s each)" "${mode#*:}" 5 sig-first "${mode%:*}"
   done
 fi
 
@@ -344,8 +346,8 @@ if want bindeinval; then
   echo "# --- a chosen source that cannot be bound (EINVAL) is logged; the connect goes on"
   conf einval <<<'127.0.0.1/32 onevipa 127.0.0.5'
   DEBUG=1 scenario 20 bind-einval
-  check "the failed bind of 127.0.0.5 is logged under SRC_VIPA_DEBUG=1" \
-    grep -qE "^src_vipa\[[0-9]+\]: .*127\.0\.0\.5.*" "$ERR"
+  check "the failed bind of 127.0.0.5 is logged under SRC_VIPA_DEBUG=1 (a line with the source and the error)" \
+    grep -qiE "^src_vipa\[[0-9]+\]: .*127\.0\.0\.5.*(invalid argument|EINVAL)" "$ERR"
 fi
 
 if want stress; then
