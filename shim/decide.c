@@ -156,6 +156,18 @@ static int unbound(const struct sockaddr_storage *ss)
            sv_is_wildcard((const struct sockaddr *)ss);
 }
 
+int sv_bound_mark_holds(int fd)
+{
+    struct sockaddr_storage self;
+    socklen_t len = sizeof self;
+
+    if (getsockname(fd, (struct sockaddr *)&self, &len) != 0 ||
+        (self.ss_family != AF_INET && self.ss_family != AF_INET6) || !unbound(&self))
+        return 1;
+    sv_fd_forget(fd); /* stale: the number was reused where the shim could not see it */
+    return 0;
+}
+
 static void bind_source(int fd, const struct sockaddr *dst, uint32_t port, int tcp,
                         const struct sv_result *r, const char *func)
 {

@@ -85,6 +85,11 @@ socklen_t sv_source_sockaddr(const struct sockaddr *base, const struct sv_result
 int sv_bind_for_destination(int fd, const struct sockaddr *dst, unsigned state, int stream_ok,
                             const char *func);
 
+/* The shim's "bound" mark (SV_FD_OURS) confirmed by the kernel before it stops a
+ * decision: 1 if the socket is bound indeed (or is no INET socket: the real call answers);
+ * 0 if it is an unbound INET socket, whose stale marks are then dropped. One getsockname. */
+int sv_bound_mark_holds(int fd);
+
 /* Logs a failed bind of a chosen source (the first 20 per process, then one notice). */
 void sv_log_bind_failure(const char *func, int fd, const struct sockaddr *src, unsigned line,
                          int err);

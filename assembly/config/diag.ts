@@ -71,6 +71,6 @@ export function reportOmitted(): void {
   const total = errors + warnings + notes;
   if (!total) return;
   const severity = errors ? SEV_ERROR : warnings ? SEV_WARNING : SEV_NOTE;
-  report(severity, D_DIAGNOSTICS_OMITTED, 0, 0,
+  report(severity, D_DIAGNOSTICS_OMITTED, 0, total, // column: the count (docs/abi.md)
     `${plural(total, "more problem")} (${plural(errors, "error")}, ${plural(warnings, "warning")}, ${plural(notes, "note")}) not listed: only the first ${MAX_DIAGS} are kept; fix the lines above and check the file again (src-vipa check FILE)`);
 }
