@@ -10,7 +10,7 @@ import os
 import struct
 import sys
 
-TAG = b"src_vipa rr 1"
+TAG = b"src_vipa rr 2"  # layout 2 (docs/shim.md "Shared memory")
 PROBES = 8
 STEP = 0x9E3779B1
 
