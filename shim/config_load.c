@@ -119,12 +119,16 @@ static void resolve_names(struct sv_engine *e, uint32_t n, const struct sv_loade
             sv_engine_answer_error(e, i, answers[i].reason);
             continue;
         }
-        for (k = 0; k < answers[i].count && k < SV_NAME_ADDRS; k++)
-            sv_engine_answer(e, i, answers[i].family[k], answers[i].addr[k]);
+        for (k = 0; k < answers[i].count && answers[i].addrs != NULL; k++)
+            sv_engine_answer(e, i, answers[i].addrs[k].family, answers[i].addrs[k].addr);
     }
 out:
-    for (i = 0; names != NULL && i < n; i++)
-        free(names[i]);
+    for (i = 0; i < n; i++) {
+        if (names != NULL)
+            free(names[i]);
+        if (answers != NULL)
+            free(answers[i].addrs);
+    }
     free(answers);
     free(names);
 }

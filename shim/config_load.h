@@ -15,13 +15,16 @@
 #define SV_DEFAULT_CONFIG "/etc/src_vipa.conf"
 #define SV_CONFIG_MAX (64u << 20) /* the engine refuses more (docs/abi.md sv_input) */
 
-/* What a resolver found for one host name. */
-#define SV_NAME_ADDRS 32 /* addresses kept per name; more are ignored */
+/* What a resolver found for one host name. Every address is passed on (the engine keeps
+ * what it keeps and says so), so that all hosts give the engine the same answers. */
+struct sv_name_addr {
+    uint8_t family; /* 4 or 6 */
+    uint8_t addr[16];
+};
 struct sv_name_answer {
     uint32_t reason; /* 0, or the ABI's failure reason (1 no such name, 2 temporary, 3 other) */
     uint32_t count;
-    uint8_t family[SV_NAME_ADDRS]; /* 4 or 6 */
-    uint8_t addr[SV_NAME_ADDRS][16];
+    struct sv_name_addr *addrs; /* malloc'ed by the resolver, freed by the loader */
 };
 
 struct sv_loader {

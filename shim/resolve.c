@@ -60,8 +60,11 @@ unsigned sv_resolve_timeout_ms(void)
 
 static void job_free(struct job *j)
 {
-    for (uint32_t i = 0; i < j->n; i++)
+    for (uint32_t i = 0; i < j->n; i++) {
         free(j->names[i]);
+        if (j->answers != NULL)
+            free(j->answers[i].addrs);
+    }
     free(j->names);
     free(j->answers);
     free(j->done);
@@ -77,6 +80,7 @@ static void job_unref(struct job *j)
 static void resolve_one(const char *name, struct sv_name_answer *a)
 {
     struct addrinfo hints, *res, *ai;
+    size_t n = 0;
     int rc;
 
     memset(&hints, 0, sizeof hints);
@@ -93,16 +97,25 @@ static void resolve_one(const char *name, struct sv_name_answer *a)
                                       : 3;
         return;
     }
-    for (ai = res; ai != NULL && a->count < SV_NAME_ADDRS; ai = ai->ai_next) {
-        uint8_t *out = a->addr[a->count];
+    for (ai = res; ai != NULL; ai = ai->ai_next)
+        n++;
+    a->addrs = calloc(n ? n : 1, sizeof *a->addrs);
+    if (a->addrs == NULL) {
+        a->reason = 3;
+        freeaddrinfo(res);
+        return;
+    }
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        struct sv_name_addr *out = &a->addrs[a->count];
 
-        memset(out, 0, 16);
         if (ai->ai_family == AF_INET && ai->ai_addrlen >= sizeof(struct sockaddr_in)) {
-            memcpy(out, &((const struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
-            a->family[a->count++] = 4;
+            memcpy(out->addr, &((const struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
+            out->family = 4;
+            a->count++;
         } else if (ai->ai_family == AF_INET6 && ai->ai_addrlen >= sizeof(struct sockaddr_in6)) {
-            memcpy(out, &((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
-            a->family[a->count++] = 6;
+            memcpy(out->addr, &((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
+            out->family = 6;
+            a->count++;
         }
     }
     freeaddrinfo(res);
@@ -221,9 +234,10 @@ void sv_resolve_getaddrinfo(void *ctx, const char *const *names, uint32_t n,
         syscall(SYS_futex, &j->finished, FUTEX_WAIT_PRIVATE, finished, &left, NULL, 0);
     }
     for (i = 0; i < n; i++) {
-        if (__atomic_load_n(&j->done[i], __ATOMIC_ACQUIRE))
-            answers[i] = j->answers[i];
-        else
+        if (__atomic_load_n(&j->done[i], __ATOMIC_ACQUIRE)) {
+            answers[i] = j->answers[i]; /* the addresses are the loader's now */
+            j->answers[i].addrs = NULL;
+        } else
             answers[i].reason = 2; /* not answered in time: a temporary failure */
     }
     if (__atomic_load_n(&j->finished, __ATOMIC_ACQUIRE) < n)

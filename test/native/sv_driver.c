@@ -116,9 +116,10 @@ static void file_resolve_one(const char *name, struct sv_name_answer *a)
     for (size_t i = 0; i < name_count; i++) {
         if (strcasecmp(names[i].name, name) != 0)
             continue;
-        for (int k = 0; !names[i].fail && k < names[i].count && k < SV_NAME_ADDRS; k++) {
-            a->family[a->count] = (uint8_t)names[i].family[k];
-            memcpy(a->addr[a->count++], names[i].addr[k], 16);
+        a->addrs = names[i].fail ? NULL : xrealloc(NULL, (names[i].count + 1) * sizeof *a->addrs);
+        for (int k = 0; !names[i].fail && k < names[i].count; k++) {
+            a->addrs[a->count].family = (uint8_t)names[i].family[k];
+            memcpy(a->addrs[a->count++].addr, names[i].addr[k], 16);
         }
         break;
     }
