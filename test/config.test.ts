@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Rule } from '../host/engine.js';
-import { diagnosticsOf, load } from './helpers/engine.js';
+import { bind, connect, diagnosticsOf, load, ruled } from './helpers/engine.js';
 
 /** 1-based byte column of `token` in `line` (all test lines are ASCII). */
 function col(line: string, token: string): number {
@@ -311,3 +311,92 @@ notes('NOT_PORTABLE: more than 8 sources (src_vipa 2.x took 8)', async () => {
 });
 
 notes.run();
+
+// ---------------------------------------------------------------------------------------
+// Rules that can never match, or that break the sockets they answer: warnings that say
+// what to write instead.
+const useless = suite('rules that never match or cannot work');
+
+useless('MAPPED_ADDRESS: an IPv6 destination inside ::ffff:0:0/96 never matches; the fix is its IPv4 form', async () => {
+  const e = await load('::ffff:10.0.0.0/104 onevipa 2001:db8::1\n::ffff:0:0/96 lrr 2001:db8::2\n::/0 onevipa 2001:db8::3\n10.0.0.0/8 onevipa 192.0.2.1');
+  assert.equal(diagnosticsOf(e), [
+    { line: 1, column: 1, severity: 'warning', name: 'MAPPED_ADDRESS' },
+    { line: 2, column: 1, severity: 'warning', name: 'MAPPED_ADDRESS' },
+  ]);
+  const [first, second] = e.diagnostics();
+  assert.is(first.message, '::ffff:10.0.0.0/104 is an IPv4-mapped destination: sockets connecting to ::ffff:a.b.c.d are matched against the IPv4 rules, so this IPv6 rule never matches: write the IPv4 form, 10.0.0.0/8');
+  assert.match(second.message, /write the IPv4 form, 0\.0\.0\.0\/0$/);
+  // and indeed: the IPv4 rule answers, never the mapped one
+  assert.is(connect(e, '::ffff:10.1.2.3').code === 'bind' && ruled(connect(e, '::ffff:10.1.2.3')).line, 4);
+});
+
+useless('MAPPED_ADDRESS: a host-name destination that resolves to a mapped address', async () => {
+  const e = await load('odd.example/128 onevipa 2001:db8::1', { resolve: { 'odd.example': ['::ffff:10.0.0.7'] } });
+  assert.equal(diagnosticsOf(e), [{ line: 1, column: 1, severity: 'warning', name: 'MAPPED_ADDRESS' }]);
+  assert.match(e.diagnostics()[0].message, /^'odd\.example' resolves to ::ffff:10\.0\.0\.7, an IPv4-mapped address: .* write the IPv4 form, 10\.0\.0\.7\/32$/);
+});
+
+useless('MAPPED_ADDRESS: a mapped source in an IPv6 rule or IPv6 .INADDR_ANY statement', async () => {
+  const dest = '2001:db8::/32 onevipa 2001:db8::1 ::ffff:192.0.2.7';
+  const bind = '.INADDR_ANY 0 onevipa ::ffff:192.0.2.8';
+  const e = await load(`${dest}\n${bind}`);
+  assert.equal(diagnosticsOf(e), [
+    { line: 1, column: col(dest, '::ffff:'), severity: 'warning', name: 'MAPPED_ADDRESS' },
+    { line: 2, column: col(bind, '::ffff:'), severity: 'warning', name: 'MAPPED_ADDRESS' },
+  ]);
+  const [a, b] = e.diagnostics().map((d) => d.message);
+  assert.match(a, /^source ::ffff:192\.0\.2\.7 is an IPv4-mapped address: an IPv6 socket bound to it can reach IPv4 destinations only, .*\(EAFNOSUPPORT\): write an IPv6 source/);
+  assert.match(b, /^source ::ffff:192\.0\.2\.8 is an IPv4-mapped address: binding an IPv6 socket to it takes IPv6 away from the socket/);
+});
+
+useless('SHADOWED: an .INADDR_ANY statement whose ports later statements of its family all cover', async () => {
+  const e = await load([
+    '.INADDR_ANY 80 onevipa 192.0.2.1',           // covered by line 4
+    '.INADDR_ANY 1000-2000 onevipa 192.0.2.2',    // covered by lines 3 and 5 together
+    '.INADDR_ANY 1000-1499 onevipa 192.0.2.3',
+    '.INADDR_ANY 0-1023 onevipa 192.0.2.4',
+    '.INADDR_ANY 1500-2000 onevipa 192.0.2.5',
+    '.INADDR_ANY 80 onevipa 2001:db8::1',         // IPv6: nothing later covers it
+    '.INADDR_ANY 3000-4000 onevipa 192.0.2.6',    // partly covered only
+    '.INADDR_ANY 3500-9000 onevipa 192.0.2.7',
+  ].join('\n'));
+  assert.equal(diagnosticsOf(e), [
+    { line: 1, column: 0, severity: 'warning', name: 'SHADOWED' },
+    { line: 2, column: 0, severity: 'warning', name: 'SHADOWED' },
+  ]);
+  assert.is(e.diagnostics()[1].message,
+    'this .INADDR_ANY statement never applies to IPv4 sockets: later IPv4 statements cover its ports 1000-2000, and the last statement that covers a port wins: move it below them, or remove it');
+  assert.is(ruled(bind(e, 3200)).line, 7);
+});
+
+useless.run();
+
+// ---------------------------------------------------------------------------------------
+// Messages quote the file; what they quote reaches terminals and syslog, so it is escaped.
+const quoting = suite('the file\'s text in messages');
+
+quoting('control characters, C1 and bidi controls, and invalid UTF-8 are written as \\xNN', async () => {
+  const bytes = Buffer.concat([
+    Buffer.from('\x1b[31mred\x07/8 onevipa 192.0.2.1\n'),                 // BAD_DEST
+    Buffer.from('10.0.0.0/8 fast\x1b]0;title\x07 192.0.2.1\n'),            // BAD_POLICY
+    Buffer.from('10.0.0.0/9 onevipa 192.0.2.1 x\u202ey\u009b\u2028,\n'),  // BAD_SOURCE
+    Buffer.from('.INADDR_ANY 8'), Buffer.from([0xff, 0xc0, 0x80, 0xed, 0xa0, 0x80]), Buffer.from(' onevipa 192.0.2.1\n'),
+  ]);
+  const e = await load(new Uint8Array(bytes));
+  const messages = e.diagnostics().map((d) => d.message);
+  assert.is(messages.length, 4);
+  for (const m of messages) assert.not.match(m, /[\u0000-\u001f\u007f-\u009f\u2028\u202e\ufffd]/, m);
+  assert.match(messages[0], /^'\\x1b\[31mred\\x07' is neither an IP address nor a host name/);
+  assert.match(messages[1], /^unknown policy 'fast\\x1b\]0;title\\x07'/);
+  assert.match(messages[2], /^source 'x\\xe2\\x80\\xaey\\xc2\\x9b\\xe2\\x80\\xa8,' is neither/);
+  assert.match(messages[3], /^'8\\xff\\xc0\\x80\\xed\\xa0\\x80' is not a port or port range/);
+});
+
+quoting('long quoted text is cut short', async () => {
+  const e = await load(`10.0.0.0/8 onevipa ${'\x01'.repeat(5000)}`);
+  const m = only(e.diagnostics()).message;
+  assert.match(m, /^source '(\\x01){24}\.\.\.' is neither/);
+  assert.ok(m.length < 300, `${m.length} characters`);
+});
+
+quoting.run();

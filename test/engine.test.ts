@@ -23,7 +23,8 @@ const ABI_EXPORTS = [
  * plus a memory: enough to meet the host's checks, which come before any real call.
  * With `importName`, it also imports a function src_vipa.importName.
  */
-function fakeEngine(version: number, exports: string[], importName?: string): string {
+function fakeEngine(version: number, exports: string[], importName?: string,
+                    trap: { exports: string[]; pages: number } = { exports: [], pages: 1 }): string {
   const uleb = (n: number): number[] => (n < 128 ? [n] : [(n & 0x7f) | 0x80, ...uleb(n >>> 7)]);
   const sleb = (n: number): number[] => {
     const byte = n & 0x7f;
@@ -35,17 +36,21 @@ function fakeEngine(version: number, exports: string[], importName?: string): st
   const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
   const imported = importName ? 1 : 0; // imported functions come first in the index space
   const body = [0x00, 0x41, ...sleb(version), 0x0b]; // no locals; i32.const version; end
-  const entries = [...exports.map((e) => [...name(e), 0x00, imported]), [...name('memory'), 0x02, 0x00]];
+  const trapBody = [0x00, 0x00, 0x0b];                 // no locals; unreachable; end
+  const entries = [
+    ...exports.map((e) => [...name(e), 0x00, imported + (trap.exports.includes(e) ? 1 : 0)]),
+    [...name('memory'), 0x02, 0x00],
+  ];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, [1, 0x60, 0, 1, 0x7f]),                 // type 0: () -> i32
     ...(importName ? section(2, [1, ...name('src_vipa'), ...name(importName), 0x00, 0]) : []),
-    ...section(3, [1, 0]),                                // one function of type 0
-    ...section(5, [1, 0x00, 1]),                          // one memory, one page
+    ...section(3, [2, 0, 0]),                             // two functions of type 0
+    ...section(5, [1, 0x00, ...uleb(trap.pages)]),        // one memory
     ...section(7, [...uleb(entries.length), ...entries.flat()]),
-    ...section(10, [1, ...uleb(body.length), ...body]),
+    ...section(10, [2, ...uleb(body.length), ...body, ...uleb(trapBody.length), ...trapBody]),
   ];
-  const file = join(dir, `fake-${version}-${exports.length}-${importName ?? ''}.wasm`);
+  const file = join(dir, `fake-${version}-${exports.length}-${importName ?? ''}-${trap.exports.join()}-${trap.pages}.wasm`);
   writeFileSync(file, Buffer.from(bytes));
   return file;
 }
@@ -74,6 +79,36 @@ loading('a module of a higher minor version passes the version check', async () 
   const error = await Engine.load('', { wasmPath: fakeEngine(0x00010007, ABI_EXPORTS) }).catch((e: Error) => e);
   assert.instance(error, RangeError);
   assert.not.match((error as Error).message, /ABI|src-vipa engine/);
+});
+
+loading('a trap while loading is said in words: out of memory when the memory is full', async () => {
+  const full = fakeEngine(0x00010001, ABI_EXPORTS, undefined, { exports: ['sv_parse'], pages: 4096 });
+  let error = await Engine.load('10.0.0.0/8 onevipa 192.0.2.1', { wasmPath: full }).catch((e: Error) => e);
+  assert.is((error as Error).message,
+    'the engine ran out of memory (256 MiB) while parsing: the configuration is beyond its limits (see LIMITS in src_vipa(8)); nothing of it applies');
+  const other = fakeEngine(0x00010001, ABI_EXPORTS, undefined, { exports: ['sv_parse'], pages: 2 });
+  error = await Engine.load('', { wasmPath: other }).catch((e: Error) => e);
+  assert.match((error as Error).message, /^the engine failed while parsing \(unreachable\); nothing of the configuration applies/);
+});
+
+loading('host names are readable until sv_finalize only (the host may discard the input area then)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const module = new WebAssembly.Module(readFileSync(new URL('../build/engine.wasm', import.meta.url)));
+  const x = new WebAssembly.Instance(module, {
+    src_vipa: { random_u32: () => 1, rr_next: () => 0, log: () => {}, clock_ms: () => 0 },
+  }).exports as unknown as import('../host/abi.js').EngineExports;
+  const text = Buffer.from('db.example/32 onevipa 192.0.2.1\n');
+  const at = x.sv_input(text.length);
+  new Uint8Array(x.memory.buffer, at, text.length).set(text);
+  assert.is(x.sv_parse(text.length), 1);
+  assert.is(Buffer.from(x.memory.buffer, x.sv_name_ptr(0), x.sv_name_len(0)).toString(), 'db.example');
+  x.sv_answer(0, 4, 0x0a000001, 0, 0, 0);
+  // what a host that discards the input area sees: nothing of it is read any more
+  new Uint8Array(x.memory.buffer, at, text.length).fill(0xff);
+  assert.is(x.sv_finalize(), 1);
+  assert.equal([x.sv_name_ptr(0), x.sv_name_len(0)], [0, 0]);
+  assert.is(x.sv_select(1, 4, 0x0a000001, 0, 0, 0, 80, 6, 0), 1);
+  assert.is(x.sv_diag_count(), 0);
 });
 
 loading('a missing module file is an error', async () => {

@@ -6,7 +6,7 @@ import { type ResolveTable, tableResolver } from '../../host/resolve.js';
 export type TestLoadOptions = Omit<LoadOptions, 'resolver'> & { resolve?: ResolveTable };
 
 /** Loads `config`; host names resolve from `resolve` only (a missing name does not exist). */
-export function load(config: string, options: TestLoadOptions = {}): Promise<Engine> {
+export function load(config: string | Uint8Array, options: TestLoadOptions = {}): Promise<Engine> {
   const { resolve = {}, ...rest } = options;
   return Engine.load(config, { ...rest, resolver: tableResolver(resolve) });
 }
