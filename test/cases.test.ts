@@ -30,16 +30,16 @@
 // `code=N rule=R index=I family=F source=TEXT line=L flags=X` (source=- when code is 0).
 // Unset SV_DRIVER: the native half does not run (make test-cases-native sets it). Set to a
 // missing file: the native half fails, unless SRC_VIPA_SKIP_NATIVE=1.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DIAGNOSTIC_CODES, type DiagnosticName, type Severity, SEVERITIES } from '../host/abi.js';
+import { DIAGNOSTIC_CODES, type DiagnosticName, type Severity } from '../host/abi.js';
 import { type Decision, Engine, type Query } from '../host/engine.js';
 import { type ResolveTable, tableResolver } from '../host/resolve.js';
+import { comparable, nodeDiagnostics, queryCommand, type Result, resultOf, runDriver } from './helpers/driver.js';
 
 type Expectation = Partial<{
   code: 'pass' | 'bind' | 'keep'; source: string; line: number; rule: number; index: number;
@@ -109,17 +109,6 @@ function decisionsOf(step: QueryStep): number {
 }
 
 // --- one run of a case through the Node host -------------------------------------------------
-
-/** A decision as the native driver prints it. */
-interface Result { code: number; rule: number; index: number; family: number; source: string; line: number; flags: number }
-
-function resultOf(d: Decision): Result {
-  if (d.code === 'pass') return { code: 0, rule: -1, index: -1, family: 0, source: '-', line: 0, flags: d.stable ? 4 : 0 };
-  return {
-    code: d.code === 'bind' ? 1 : 2, rule: d.rule, index: d.index, family: d.family, source: d.source, line: d.line,
-    flags: (d.mapped ? 1 : 0) | (d.counted ? 2 : 0) | (d.stable ? 4 : 0),
-  };
-}
 
 interface Run { engine: Engine; decisions: { step: number; decision: Decision }[] }
 
@@ -208,9 +197,8 @@ if (DRIVER) {
     native(`${c.file}: identical to the Node host`, async () => {
       if (skip && !existsSync(DRIVER)) return;
       const expected = await runNode(c);
-      const out = runDriver(c, expected.engine, dir);
-      const diagnostics = expected.engine.diagnostics().map((d) => ({ line: d.line, column: d.column, severity: d.severity, code: d.code, message: d.message }));
-      assert.equal(out.diagnostics, diagnostics, `${c.file}: diagnostics`);
+      const out = runCaseOnDriver(c, expected.engine, dir);
+      assert.equal(out.diagnostics, nodeDiagnostics(expected.engine), `${c.file}: diagnostics`);
       assert.is(out.rules, expected.engine.rules().length, `${c.file}: ready RULES`);
       const want = expected.decisions.map((d) => resultOf(d.decision));
       assert.is(out.results.length, want.length, `${c.file}: number of results`);
@@ -246,7 +234,7 @@ if (DRIVER) {
     }
     const c: Case = { file: 'generated', name: 'repeated destinations', config: `${config.join('\n')}\n`, resolve: {}, seed: [7, 11], diagnostics: [], steps };
     const expected = await runNode(c);
-    const out = runDriver(c, expected.engine, dir);
+    const out = runCaseOnDriver(c, expected.engine, dir);
     const want = expected.decisions.map((d) => resultOf(d.decision));
     assert.is(out.results.length, want.length, 'number of results');
     assert.ok(want.filter((r) => r.flags & 4).length > 100, 'enough stable answers to exercise the kept answers');
@@ -258,64 +246,18 @@ if (DRIVER) {
 
 /** The driver's results against the Node host's, one by one. */
 function assertSameResults(got: Result[], want: Result[], where: (k: number) => string): void {
-  got.forEach((g, k) => {
-    // a pass leaves the other fields of the result record undefined
-    const comparable = want[k].code === 0 ? { code: g.code, flags: g.flags } : g;
-    const wanted = want[k].code === 0 ? { code: 0, flags: want[k].flags } : want[k];
-    assert.equal(comparable, wanted, where(k));
-  });
+  got.forEach((g, k) => assert.equal(comparable(g), comparable(want[k]), where(k)));
 }
 
-function runDriver(c: Case, engine: Engine, dir: string) {
-  const base = join(dir, c.file.replace(/\.json$/, ''));
-  writeFileSync(`${base}.conf`, c.config);
-  const args = [`${base}.conf`];
-  if (Object.keys(c.resolve).length) {
-    const lines = Object.entries(c.resolve).map(([name, v]) => `${name} ${v === 'fail' ? '!' : v.join(' ')}`);
-    writeFileSync(`${base}.resolve`, `${lines.join('\n')}\n`);
-    args.push(`${base}.resolve`);
-  }
-  const input: string[] = c.seed ? [`seed ${c.seed[0]} ${c.seed[1]}`] : [];
+function runCaseOnDriver(c: Case, engine: Engine, dir: string) {
+  const commands: string[] = [];
   for (const step of c.steps) {
-    if (step.release) input.push(`release ${step.release[0]} ${step.release[1]}`);
-    else if (step.fork) input.push(step.fork === 'prepare' ? 'fork_prepare' : 'fork_child');
-    else {
-      const q = queryOf(step);
-      const line = q.kind === 'connect'
-        ? `connect ${engine.parseAddress(q.address)?.family} ${q.address} ${q.port ?? 0} ${q.proto === 'tcp' ? 6 : q.proto === 'udp' ? 17 : 0}`
-        : `bind ${q.family} ${q.port} ${q.dualstack ? 1 : 0}`;
-      for (let n = decisionsOf(step); n > 0; n--) input.push(line);
-    }
+    if (step.release) commands.push(`release ${step.release[0]} ${step.release[1]}`);
+    else if (step.fork) commands.push(step.fork === 'prepare' ? 'fork_prepare' : 'fork_child');
+    else for (let n = decisionsOf(step); n > 0; n--) commands.push(queryCommand(engine, queryOf(step)));
   }
-  const r = spawnSync(DRIVER!, args, { input: `${input.join('\n')}\n`, encoding: 'utf8', timeout: 30_000 });
-  assert.is(r.status, 0, `${DRIVER} ${args.join(' ')} exited with ${r.status ?? r.signal}: ${r.stderr}`);
-  const diagnostics: unknown[] = [];
-  const results: Result[] = [];
-  let rules = -1;
-  for (const line of r.stdout.split('\n').filter(Boolean)) {
-    const [word, ...rest] = line.split(' ');
-    if (word === 'diag') {
-      // SEVERITY and CODE may be numbers or names; the message is the rest of the line, as is
-      const m = /^diag (\d+) (\d+) (\S+) (\S+) (.*)$/.exec(line);
-      assert.ok(m, `${DRIVER}: malformed line '${line}'`);
-      const [, l, column, severity, code, message] = m;
-      diagnostics.push({
-        line: Number(l), column: Number(column),
-        severity: SEVERITIES[Number(severity)] ?? severity,
-        code: DIAGNOSTIC_CODES[code as DiagnosticName] ?? Number(code),
-        message,
-      });
-    } else if (word === 'ready') {
-      rules = Number(rest[0]);
-    } else if (word.startsWith('code=')) {
-      const f = Object.fromEntries(line.split(' ').map((kv) => kv.split('=')));
-      results.push({
-        code: Number(f.code), rule: Number(f.rule), index: Number(f.index), family: Number(f.family),
-        source: f.source, line: Number(f.line), flags: Number(f.flags),
-      });
-    } else {
-      assert.unreachable(`${DRIVER}: unexpected output line '${line}'`);
-    }
-  }
-  return { diagnostics, rules, results };
+  const r = runDriver(DRIVER!, join(dir, c.file.replace(/\.json$/, '')), c.config, c.resolve, c.seed, commands);
+  assert.is(r.status, 0, `${DRIVER} exited with ${r.status ?? r.signal}: ${r.stderr}`);
+  assert.equal(r.unexpected, [], `${DRIVER}: unexpected output lines`);
+  return r;
 }
