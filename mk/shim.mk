@@ -9,7 +9,8 @@
 #   make test-shim             C-level tests through LD_PRELOAD in a private namespace,
 #                              the stress tests, and valgrind on small runs
 #   make test-cases-native     test/cases/*.json through build/sv_driver (Node runner)
-.PHONY: shim test-shim test-cases-native
+#   make test-fuzz             generated configurations, Node host against build/sv_driver
+.PHONY: shim test-shim test-cases-native test-fuzz
 
 SHIM_DIR := $(BUILD)/shim
 NATIVE_DIR := $(BUILD)/native
@@ -105,8 +106,16 @@ test-shim: $(BUILD)/src_vipa.so $(NATIVE_DIR)/shim_test $(BUILD)/sv_stress \
 test-cases-native: $(BUILD)/sv_driver $(BUILD)/engine.wasm | deps-npm
 	SV_DRIVER=$(abspath $(BUILD)/sv_driver) $(UVU) '^cases\.test\.ts$$'
 
+# The configuration parser fuzzed differentially, Node host against the native driver
+# (test/fuzz/config-fuzz.ts) for a fixed time; FUZZ_SEED repeats a run, and a difference
+# prints its seed. docs/reliability.md has the figures of a long run.
+FUZZ_SECONDS ?= 25
+test-fuzz: $(BUILD)/sv_driver $(BUILD)/engine.wasm | deps-npm
+	node --import tsx test/fuzz/config-fuzz.ts --driver $(BUILD)/sv_driver --out $(BUILD)/fuzz \
+	  --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+
 # Secure execution (set-user-ID): needs the real root user, says so and passes otherwise
 test-secure: $(BUILD)/src_vipa.so
 	SV_BUILD=$(abspath $(BUILD)) test/secure/run.sh
 
-TEST_TARGETS += test-shim test-cases-native test-secure
+TEST_TARGETS += test-shim test-cases-native test-fuzz test-secure
