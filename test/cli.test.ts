@@ -181,6 +181,12 @@ explainSuite('--bind --family 6: IPv4 statements answer no IPv6 socket, dual-sta
   await explain({ config: GOOD, bind: 8080, family: 6, json: true }, ctx);
   await explain({ config: GOOD, bind: 8080, family: 6, v6only: true, json: true }, ctx);
   assert.equal(out.map((l) => JSON.parse(l)), [{ line: null }, { line: null }]);
+  const text = recorder();
+  await explain({ config: GOOD, bind: 8080, family: 6 }, text.ctx);
+  assert.equal(text.out, [
+    'bind of :: port 8080 (dual-stack): no .INADDR_ANY statement covers the port; the bind is left alone',
+    "  (line 5's IPv4 statement covers the port, but IPv4 statements never answer IPv6 sockets: a mapped source would take IPv6 away; write an IPv6 statement for them)",
+  ]);
 });
 
 explainSuite('errors in the file go to stderr; the answer still comes', async () => {

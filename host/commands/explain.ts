@@ -97,6 +97,21 @@ export async function explain(options: ExplainOptions, ctx: CommandContext): Pro
       : { line: null }));
   } else {
     for (const line of formatExplanation(target, explanation)) ctx.io.out(line);
+    const ipv4 = explanation ? null : ipv4StatementFor(engine, target);
+    if (ipv4) {
+      ctx.io.out(`  (line ${ipv4}'s IPv4 statement covers the port, but IPv4 statements never answer IPv6 sockets: ` +
+        'a mapped source would take IPv6 away; write an IPv6 statement for them)');
+    }
   }
   return EXIT_OK;
+}
+
+// An IPv6 bind that no statement answers: the line of an IPv4 statement for its port, if any.
+function ipv4StatementFor(engine: Engine, target: Target): number | null {
+  const q = target.query;
+  if (q.kind !== 'bind' || q.family !== 6) return null;
+  const d = engine.select({ kind: 'bind', port: q.port, family: 4 });
+  if (d.code === 'pass') return null;
+  if (d.counted) engine.release(d.rule, d.index);
+  return d.line;
 }
