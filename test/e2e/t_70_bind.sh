@@ -55,3 +55,65 @@ expect_eq "rresvport() (rlogin, rsh) with .INADDR_ANY 512-1023: bound to 127.0.0
   "rresvport 127.0.0.5" "$(awk '{ print $1, $2 }' <<<"$out")"
 expect_eq "bindresvport() with .INADDR_ANY 512-1023: bound to 127.0.0.5" \
   "bindresvport 127.0.0.5" "$(awk '{ print $3, $4 }' <<<"$out")"
+
+# Dual-stack [::]:0 sockets (Python, Node udp6, Java DatagramSocket) under an IPv4
+# `.INADDR_ANY 0` statement, the advice for Node udp4: bound to ::ffff:127.0.0.5 they would
+# reach IPv4 only, and their IPv6 sends would fail with EAFNOSUPPORT. They are left alone.
+section "dual-stack [::]:0 sockets keep both families under .INADDR_ANY 0 (python, node udp6, java)"
+conf dualzero <<'EOF2'
+.INADDR_ANY 0 onevipa 127.0.0.5
+EOF2
+DUAL_PY='import errno, socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::", 0))
+out = [s.getsockname()[0]]
+for dst in ("::1", "::ffff:127.0.0.1"):
+    try:
+        s.sendto(b"dual", (dst, 7001)); out.append("ok")
+    except OSError as e:
+        out.append(errno.errorcode.get(e.errno, str(e.errno)))
+print(*out)'
+DUAL_NODE='const s = require("dgram").createSocket("udp6"); const out = [];
+const send = (dst, next) => s.send("dual", 7001, dst, (e) => { out.push(e ? e.code : "ok"); next(); });
+send("::1", () => send("::ffff:127.0.0.1", () => { console.log(s.address().address, ...out); s.close(); }));'
+expect_eq "baseline: python [::]:0 sends to ::1 and ::ffff:127.0.0.1" ":: ok ok" "$(native "$PY" -c "$DUAL_PY")"
+expect_eq "python [::]:0 under an IPv4 .INADDR_ANY 0: left dual-stack, both sends work" ":: ok ok" \
+  "$(sv "$PY" -c "$DUAL_PY")"
+if command -v node >/dev/null; then
+  expect_eq "node udp6 under an IPv4 .INADDR_ANY 0: left dual-stack, both sends work" ":: ok ok" \
+    "$(sv node -e "$DUAL_NODE")"
+  mark; sv node -e 'const s = require("dgram").createSocket("udp4"); s.send("x", 7001, "127.0.0.1", () => s.close());'
+  expect_eq "node udp4 under the same statement: leaves from 127.0.0.5" "127.0.0.5" "$(recorded | in_order)"
+fi
+if [[ -d $T/java ]]; then
+  DUAL_JAVA=$T/dualjava
+  mkdir -p "$DUAL_JAVA"
+  cat >"$DUAL_JAVA/Dual.java" <<'EOF2'
+import java.net.*;
+public class Dual {
+  public static void main(String[] a) throws Exception {
+    DatagramSocket s = new DatagramSocket(0);
+    StringBuilder out = new StringBuilder(s.getLocalAddress().getHostAddress());
+    for (String dst : new String[] {"::1", "::ffff:127.0.0.1"}) {
+      try { s.send(new DatagramPacket(new byte[] {1}, 1, InetAddress.getByName(dst), 7001)); out.append(" ok"); }
+      catch (java.io.IOException e) { out.append(" ").append(e.getClass().getSimpleName()); }
+    }
+    System.out.println(out); s.close();
+  }
+}
+EOF2
+  if javac -d "$DUAL_JAVA" "$DUAL_JAVA/Dual.java" 2>"$ERR"; then
+    expect_eq "java DatagramSocket under an IPv4 .INADDR_ANY 0: left dual-stack, both sends work" \
+      "0:0:0:0:0:0:0:0 ok ok" "$(sv java -cp "$DUAL_JAVA" Dual)"
+  else
+    not_ok "javac compiles the dual-stack Java client"
+  fi
+fi
+# An IPv6 statement applies to them, and a socket bound to an IPv6 VIPA reaches IPv6 only
+# (docs/abi.md): what the README says to expect of it.
+conf dualzero6 <<'EOF2'
+.INADDR_ANY 0 onevipa 127.0.0.5
+.INADDR_ANY 0 onevipa fd00::5
+EOF2
+expect_eq "python [::]:0 with an IPv6 .INADDR_ANY 0: bound to fd00::5, IPv4 unreachable" \
+  "fd00::5 ok ENETUNREACH" "$(sv "$PY" -c "$DUAL_PY")"

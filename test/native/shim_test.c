@@ -6,7 +6,7 @@
  *   basic        connect/bind/send behaviour with run.sh's "basic" configuration
  *   lc           lc bookkeeping: close, shutdown, dup2, close_range, fd reuse, vfork
  *   lrr          per-process round robin and fork
- *   ipv6         IPv6 rules, mapped destinations, dual-stack wildcard binds
+ *   ipv6         IPv6 rules, mapped destinations, dual-stack wildcard binds (left alone)
  *   source       one TCP connection to 127.0.0.1: prints its source address
  *   hold FILE    like source, then keeps running until FILE exists (at most 20 s)
  *   connect-loop N  N UDP socket+connect+close (run.sh counts syscalls)
