@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -423,7 +424,8 @@ static void *kill_loop(void *arg)
     return NULL;
 }
 
-/* a child process that signals its parent until the parent kills it (at most 10 s) */
+/* a child process that signals its parent until the parent kills it (at most 10 s); it
+ * dies with the parent, and never signals a process that took over the parent's number */
 static pid_t signalling_child(void)
 {
     pid_t parent = getpid(), p = fork();
@@ -431,9 +433,10 @@ static pid_t signalling_child(void)
 
     if (p != 0)
         return p;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     close(STDOUT_FILENO); /* a runner reading our output does not wait for this child */
     t0 = now_ms();
-    while (now_ms() - t0 < 10000 && kill(parent, SIGUSR1) == 0)
+    while (now_ms() - t0 < 10000 && getppid() == parent && kill(parent, SIGUSR1) == 0)
         ;
     _exit(0);
 }
