@@ -125,7 +125,7 @@ runs() {
     [ "$rc" = 0 ] || break
   done
   if [ "$rc" = 0 ]; then ok "$name: $n of $n runs ended normally"
-  else not_ok "$name: run $i of $n: $(why "$rc" "$secs")" "output: $(grep -m1 '^not ok' <<<"$out")"; fi
+  else not_ok "$name: run $i of $n: $(why "$rc" "$secs")" "$(grep -m1 '^not ok' <<<"$out")"; fi
 }
 # baseline NAME RUNS SECS ARGS...: the same program without the library (checks the test)
 baseline() {
@@ -332,6 +332,8 @@ if want unseen; then
   echo "# --- a number closed behind the library's back (fclose of fdopen), then reused"
   conf unseen <<<'127.0.0.1/32 onevipa 127.0.0.5'
   scenario 20 unseen-close 127.0.0.5
+  conf unseen-lc <<<'127.0.0.1/32 lc 127.0.0.5 127.0.0.6'
+  scenario 20 unseen-accept
 fi
 
 if want bypass; then
