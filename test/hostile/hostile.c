@@ -16,6 +16,8 @@
  *   oddmem        valid sockaddrs in unusual memory still get the configured source
  *   unseen-close SOURCE  a number closed behind the library's back (fclose of fdopen),
  *                 reused through F_DUPFD, F_DUPFD_CLOEXEC, dup, socket
+ *   unseen-accept the same number back from accept(), with an lc rule of two sources
+ *                 (after the same steps with a close the library sees, as a control)
  *   bypass        AF_INET addresses on AF_INET6 sockets; the 24-byte sockaddr_in6
  *   bind-einval   connect on a socket bound with a raw system call
  *   stress THREADS FORKS  first connects from many threads at once, forks meanwhile
@@ -33,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -74,11 +77,20 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* to an absolute deadline: a relative nanosleep restarted under a signal storm would
+ * start over at every signal and never end */
 static void sleep_ms(long ms)
 {
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    struct timespec dl;
 
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    dl.tv_sec += ms / 1000;
+    dl.tv_nsec += (ms % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+    }
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &dl, NULL) == EINTR)
         ;
 }
 
@@ -423,7 +435,8 @@ static void *kill_loop(void *arg)
     return NULL;
 }
 
-/* a child process that signals its parent until the parent kills it (at most 10 s) */
+/* a child process that signals its parent until the parent kills it (at most 10 s); it
+ * dies with the parent, and never signals a process that took over the parent's number */
 static pid_t signalling_child(void)
 {
     pid_t parent = getpid(), p = fork();
@@ -431,9 +444,10 @@ static pid_t signalling_child(void)
 
     if (p != 0)
         return p;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     close(STDOUT_FILENO); /* a runner reading our output does not wait for this child */
     t0 = now_ms();
-    while (now_ms() - t0 < 10000 && kill(parent, SIGUSR1) == 0)
+    while (now_ms() - t0 < 10000 && getppid() == parent && kill(parent, SIGUSR1) == 0)
         ;
     _exit(0);
 }
@@ -465,9 +479,7 @@ static int sig_first(const char *mode)
         if (child < 0)
             die("fork");
     }
-    /* a storm would interrupt a nanosleep for ever: the 2 ms pass in a loop on the clock */
-    for (double t0 = now_ms(); now_ms() - t0 < 2;)
-        ;
+    sleep_ms(2);
     /* the process's first intercepted calls: socket, bind, then connect */
     armed = 1;
     listen_on("127.0.0.1");
@@ -778,6 +790,64 @@ static void unseen(const char *how, const char *want)
     close(n);
 }
 
+/* lc with two sources: the number of a socket closed behind our back comes back from
+ * accept(); the closed socket's count must not stay taken. One connection h is held, then a
+ * gets the other source (counts 1 and 1); a is closed (HOW: "seen" with close(), the
+ * control; "unseen" with fclose(fdopen())) and its number comes back from accept(). The
+ * next connection must get a's source again: the only least-loaded one once a's count is
+ * given back (a count left taken would make it a tie). */
+static void unseen_accept(const char *how)
+{
+    char hs[INET6_ADDRSTRLEN + 8] = "none", as[INET6_ADDRSTRLEN + 8] = "none";
+    char bs[INET6_ADDRSTRLEN + 8] = "none";
+    unsigned port2;
+    int l2 = server(SOCK_STREAM, "127.0.0.2", &port2); /* no rule for 127.0.0.2 */
+    int h = socket(AF_INET, SOCK_STREAM, 0), a = socket(AF_INET, SOCK_STREAM, 0);
+    int c = socket(AF_INET, SOCK_STREAM, 0), acc, b;
+    struct sockaddr_storage d2;
+    socklen_t d2len = make_addr(&d2, "127.0.0.2", port2);
+
+    if (h < 0 || a < 0 || c < 0)
+        die("socket");
+    if (connect(h, (struct sockaddr *)&dst, dst_len) != 0 ||
+        connect(a, (struct sockaddr *)&dst, dst_len) != 0)
+        die("connect");
+    local_of(h, hs, sizeof hs);
+    local_of(a, as, sizeof as);
+    if (strcmp(hs, as) == 0) {
+        check(0, "accept (%s): lc gave the held and the second connection the same source %s "
+                 "(test setup: the configuration needs two sources)", how, hs);
+        return;
+    }
+    if (strcmp(how, "seen") == 0) {
+        close(a);
+    } else {
+        FILE *f = fdopen(a, "r+");
+
+        if (!f)
+            die("fdopen");
+        fclose(f); /* closes a without the library seeing it */
+    }
+    if (connect(c, (struct sockaddr *)&d2, d2len) != 0)
+        die("connect 127.0.0.2");
+    acc = accept(l2, NULL, NULL);
+    if (acc != a) {
+        check(0, "accept (%s): got number %d, the closed one was %d (test setup)", how, acc, a);
+        return;
+    }
+    b = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(b, (struct sockaddr *)&dst, dst_len) == 0)
+        local_of(b, bs, sizeof bs);
+    check(strcmp(bs, as) == 0,
+          "accept (%s close): its number back from accept(), the next lc connection gets %s "
+          "(want %s, the closed socket's: its count given back)", how, bs, as);
+    close(b);
+    close(acc);
+    close(c);
+    close(h);
+    close(l2);
+}
+
 /* ---- bypass: AF_INET addresses on AF_INET6 sockets; 24-byte sockaddr_in6 ----------------- */
 
 static void recv_source(int rfd, const char *what, const char *want)
@@ -971,6 +1041,10 @@ int main(int argc, char **argv)
         unseen("F_DUPFD_CLOEXEC", argv[2]);
         unseen("dup", argv[2]);
         unseen("socket", argv[2]);
+    } else if (strcmp(s, "unseen-accept") == 0) {
+        listen_on("127.0.0.1");
+        unseen_accept("seen");
+        unseen_accept("unseen");
     } else if (strcmp(s, "bypass") == 0)
         bypass();
     else if (strcmp(s, "bind-einval") == 0)
