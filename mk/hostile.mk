@@ -16,5 +16,9 @@ $(HOSTILE_DIR)/hostile: test/hostile/hostile.c
 	@mkdir -p $(@D)
 	$(SHIM_CC) $(TEST_PROG_CFLAGS) -o $@ $< -lpthread
 
-test-hostile: $(BUILD)/src_vipa.so $(HOSTILE_DIR)/hostile
+$(HOSTILE_DIR)/altstack: test/hostile/altstack.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -Wall -o $@ $< -lpthread
+
+test-hostile: $(BUILD)/src_vipa.so $(HOSTILE_DIR)/hostile $(HOSTILE_DIR)/altstack
 	SV_BUILD=$(abspath $(BUILD)) test/hostile/run.sh

@@ -2,12 +2,54 @@
 #include <elf.h>
 #include <errno.h>
 #include <link.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <sys/auxv.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "usermem.h"
+
+__thread struct sv_altstack sv_altstack __attribute__((tls_model("initial-exec")));
+
+static void altstack_set(const stack_t *ss)
+{
+    if (ss->ss_flags & SS_DISABLE) {
+        sv_altstack.lo = sv_altstack.hi = 0;
+    } else {
+        sv_altstack.lo = (uintptr_t)ss->ss_sp;
+        sv_altstack.hi = (uintptr_t)ss->ss_sp + ss->ss_size;
+    }
+    sv_altstack.known = 1;
+}
+
+/* Raw system call: async-signal-safe, and never our own wrapper. */
+void sv_altstack_learn(void)
+{
+    stack_t ss;
+    int saved = errno;
+
+    if (syscall(SYS_sigaltstack, NULL, &ss) == 0)
+        altstack_set(&ss);
+    else
+        sv_altstack.known = 1; /* cannot be told: [0, 0) */
+    errno = saved;
+}
+
+/* sigaltstack(2): passed on, and the thread's new alternate stack remembered. */
+__attribute__((visibility("default"))) int sigaltstack(const stack_t *ss, stack_t *old)
+{
+    int rc = (int)syscall(SYS_sigaltstack, ss, old);
+
+    if (rc == 0 && ss != NULL) {
+        int saved = errno;
+
+        sv_altstack_learn(); /* read back what the kernel took */
+        errno = saved;
+    }
+    return rc;
+}
 
 uintptr_t sv_static_lo = 1, sv_static_hi = 0; /* empty until known */
 static int static_known;

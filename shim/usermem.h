@@ -21,10 +21,25 @@ extern void *__libc_stack_end;
  * its stack mapping, above the stack and the static TLS; the main thread's stack ends at
  * __libc_stack_end. Inline: the common case (an address in the caller's frame) costs a
  * few compares. */
+/* This thread's alternate signal stack, [lo, hi): a handler running there is not on the
+ * thread's stack, and the gap up to the thread pointer may be unmapped. Learned once per
+ * thread (sigaltstack(NULL)) and kept current by the sigaltstack() wrapper. */
+struct sv_altstack {
+    int known;
+    uintptr_t lo, hi;
+};
+extern __thread struct sv_altstack sv_altstack __attribute__((tls_model("initial-exec")));
+void sv_altstack_learn(void);
+
 static inline __attribute__((always_inline)) int sv_on_stack(const void *ptr, size_t len)
 {
     uintptr_t sp = (uintptr_t)__builtin_frame_address(0), p = (uintptr_t)ptr;
     uintptr_t top = (uintptr_t)__builtin_thread_pointer();
+
+    if (__builtin_expect(!sv_altstack.known, 0))
+        sv_altstack_learn();
+    if (sp >= sv_altstack.lo && sp < sv_altstack.hi)
+        return 0; /* in a handler on the alternate stack: take the system call */
 
     if (!(top > sp && top - sp < SV_STACK_SPAN)) {
         top = (uintptr_t)__libc_stack_end;

@@ -336,6 +336,14 @@ if want unseen; then
   scenario 20 unseen-accept
 fi
 
+if want altstack; then
+  echo "# --- a handler on an alternate signal stack passes its thread's guard page"
+  conf alt <<<'127.0.0.1/32 lrr 127.0.0.5 127.0.0.6'
+  REF=$(native 10 "$BUILD/hostile/altstack"); OUT=$(sv 10 "$BUILD/hostile/altstack"); rc=$?
+  expect_eq "altstack: sendto from the handler answers as without the library (rc $rc)" \
+    "$REF" "$OUT"
+fi
+
 if want bypass; then
   echo "# --- AF_INET addresses on AF_INET6 sockets; the 24-byte sockaddr_in6"
   conf bypass <<<$'127.0.0.1/32 onevipa 127.0.0.5\n::1/128 onevipa fd00::5'

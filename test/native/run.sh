@@ -71,7 +71,7 @@ if [ -e "$ROOT/build/src_vipa.so" ]; then
     "$("$ROOT/shim/src_vipa.sh" sh -c 'echo "$LD_PRELOAD"')"
 fi
 expect_eq "only the intercepted calls are exported" \
-  "accept accept4 bind bindresvport close close_range connect dup dup2 dup3 fcntl fcntl64 rresvport rresvport_af sendmmsg sendmsg sendto shutdown socket" \
+  "accept accept4 bind bindresvport close close_range connect dup dup2 dup3 fcntl fcntl64 rresvport rresvport_af sendmmsg sendmsg sendto shutdown sigaltstack socket" \
   "$(nm -D --defined-only "$SO" | awk '{ print $3 }' | sort | paste -sd' ' -)"
 expect_eq "runtime dependencies: libc only" "libc.so.6" \
   "$(ldd "$SO" | awk '$1 !~ /vdso|ld-linux/ { print $1 }' | paste -sd' ' -)"
