@@ -2,8 +2,18 @@
 # they install what is missing (npm ci; Debian packages when root) and build first.
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
-VERSION := $(shell node -p "require('./package.json').version" 2>/dev/null || echo 0.0.0)
+# read without Node: a package build (rpmbuild from the `make dist` tarball) may have none
+VERSION := $(shell sed -n 's/^  "version": "\(.*\)",$$/\1/p' package.json)
 BUILD := build
+# A release tarball (make dist, mk/package.mk) carries mk/release.mk: the commit's date and
+# id, and the note that build/engine.wasm and dist/ come built (no npm needed).
+-include mk/release.mk
+# Reproducible builds: every date in what is built (package file times, changelogs) is the
+# last commit's, unless the caller sets SOURCE_DATE_EPOCH (reproducible-builds.org).
+ifndef SOURCE_DATE_EPOCH
+SOURCE_DATE_EPOCH := $(or $(RELEASE_DATE),$(shell git log -1 --format=%ct 2>/dev/null),0)
+endif
+export SOURCE_DATE_EPOCH
 
 .PHONY: all deps test demo bench clean
 all: deps engine shim node
