@@ -28,10 +28,10 @@ include mk/package.mk
 include mk/bench.mk
 include mk/hostile.mk
 
-# Every suite; each mk/*.mk adds its own test-* target to TEST_TARGETS.
+# Every suite; each mk/*.mk adds its own test-* target to TEST_TARGETS. Each prints TAP;
+# test/run-suites.sh checks and counts them and ends with "N passed, N failed".
 test: all
-	@set -e; for t in $(TEST_TARGETS); do echo "=== $$t"; $(MAKE) --no-print-directory $$t; done
-	@echo "all test suites passed"
+	@MAKE="$(MAKE)" test/run-suites.sh $(TEST_TARGETS)
 
 clean:
 	rm -rf $(BUILD) dist

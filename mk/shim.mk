@@ -34,7 +34,8 @@ SHIM_CFLAGS := $(SHIM_BASE) $(SHIM_WARN) $(CPPFLAGS) $(CFLAGS)
 ENGINE_CFLAGS := $(SHIM_BASE) -w $(CPPFLAGS) $(CFLAGS)
 SHIM_LIBS := -ldl -lpthread
 # the name programs record when linked against the library (none is: it is preloaded);
-# package tools need one on every library in a library directory
+# package tools need one on every library in a library directory (and rpmlint a SysV
+# .hash section besides the GNU one: --hash-style=both below)
 SHIM_SONAME := src_vipa.so
 
 # shared by the library and the driver: the engine, its runtime, the imports, loading
@@ -64,7 +65,8 @@ $(SHIM_DIR)/%.o: shim/%.c $(BUILD)/engine.h
 # LDFLAGS carry -Wl,-z,now (Fedora's do) trades start-up for it, and so can `make LDFLAGS=-Wl,-z,now`.
 $(BUILD)/src_vipa.so: $(SHIM_OBJS) shim/src_vipa.map
 	$(SHIM_CC) $(SHIM_LTO) $(CFLAGS) -shared -Wl,-soname,$(SHIM_SONAME) \
-	  -Wl,--version-script=shim/src_vipa.map -Wl,-z,relro -Wl,--no-undefined $(LDFLAGS) \
+	  -Wl,--version-script=shim/src_vipa.map -Wl,-z,relro -Wl,--no-undefined \
+	  -Wl,--hash-style=both $(LDFLAGS) \
 	  -o $@ $(SHIM_OBJS) $(SHIM_LIBS)
 
 $(BUILD)/sv_driver: test/native/sv_driver.c $(SHIM_CORE_OBJS) $(wildcard shim/*.h)
