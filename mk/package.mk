@@ -1,8 +1,9 @@
-# Installation and packages: make install / uninstall, make rpm, make deb (packaging/).
+# Installation and packages (packaging/): what goes where is packaging/manifest.
 #
 #   make install                      everything under /usr/local, config in /etc
 #   make install PREFIX=/usr          as a distribution package would
 #   make install DESTDIR=/tmp/stage   the same paths, below a staging directory
+#   make dist | srpm | rpm | deb      the release tarball and the packages (in build/)
 #
 # Every directory below can be overridden on the command line. LIBDIR follows the
 # platform: Debian's multiarch directory when the compiler knows one, lib64 on systems
@@ -136,13 +137,15 @@ endef
 # brp-compress through bash: Debian runs it with dash, which cannot run it (its `read -d`)
 # and so leaves the man pages uncompressed.
 RPMBUILD = rpmbuild --quiet --nodeps --define "_topdir $(abspath $(BUILD)/rpmbuild)" \
-  --define "use_source_date_epoch_as_buildtime 1" --define "clamp_mtime_to_source_epoch 1" \
+  --define "use_source_date_epoch_as_buildtime 1" --define "clamp_mtime_to_source_date_epoch 1" \
   --define "_buildhost reproducible" \
   --define "__brp_compress bash /usr/lib/rpm/brp-compress" --define "packager $(MAINTAINER)"
 srpm: dist deps-package
 	rm -rf $(BUILD)/rpmbuild && mkdir -p $(BUILD)/rpmbuild/SOURCES
 	cp $(DIST_FILE) $(BUILD)/rpmbuild/SOURCES/
 	tar -xzf $(DIST_FILE) -O $(PKG_NAME)-$(VERSION)/$(PKG_NAME).spec > $(BUILD)/rpmbuild/$(PKG_NAME).spec
+	@# the source rpm records its files' times: the commit's
+	touch -d @$(SOURCE_DATE_EPOCH) $(BUILD)/rpmbuild/$(PKG_NAME).spec $(BUILD)/rpmbuild/SOURCES/*
 	$(RPMBUILD) -bs $(BUILD)/rpmbuild/$(PKG_NAME).spec
 	cp $(BUILD)/rpmbuild/SRPMS/$(notdir $(SRPM_FILE)) $(SRPM_FILE)
 	rm -rf $(BUILD)/rpmbuild

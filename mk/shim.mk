@@ -22,11 +22,13 @@ SHIM_WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter
 SHIM_LTO := -O2 -flto=2
 # Hardening by default: neither costs an instruction on the measured connect path
 # (bench/analysis.md, "Build flags"). _FORTIFY_SOURCE only if the caller's CPPFLAGS do not
-# set their own level (Fedora's 3, Debian's 2). Paths in the debug information are
-# relative to the checkout, so the library does not depend on where it was built.
+# set their own level (Fedora's 3, Debian's 2).
 SHIM_HARDEN := -fstack-protector-strong $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS)),,-D_FORTIFY_SOURCE=2)
+# Paths in the debug information relative to the checkout, at compile and at the LTO
+# link alike, so the library does not depend on where it was built (test-package checks).
+SHIM_REPRO := -ffile-prefix-map=$(CURDIR)=.
 SHIM_BASE := -std=gnu11 -g $(SHIM_LTO) -fPIC -fvisibility=hidden -D_GNU_SOURCE -DNDEBUG \
-  $(SHIM_HARDEN) -ffile-prefix-map=$(CURDIR)=. -include shim/wasm_rt_config.h -I$(BUILD) -Ishim
+  $(SHIM_HARDEN) $(SHIM_REPRO) -include shim/wasm_rt_config.h -I$(BUILD) -Ishim
 # CPPFLAGS, CFLAGS and LDFLAGS from the environment or the command line (dpkg-buildflags,
 # rpm's %set_build_flags) come after the project's own, so a distribution's win.
 SHIM_CFLAGS := $(SHIM_BASE) $(SHIM_WARN) $(CPPFLAGS) $(CFLAGS)
@@ -64,7 +66,7 @@ $(SHIM_DIR)/%.o: shim/%.c $(BUILD)/engine.h
 # bound. The price is partial RELRO (.got.plt stays writable); a distribution whose
 # LDFLAGS carry -Wl,-z,now (Fedora's do) trades start-up for it, and so can `make LDFLAGS=-Wl,-z,now`.
 $(BUILD)/src_vipa.so: $(SHIM_OBJS) shim/src_vipa.map
-	$(SHIM_CC) $(SHIM_LTO) $(CFLAGS) -shared -Wl,-soname,$(SHIM_SONAME) \
+	$(SHIM_CC) $(SHIM_LTO) $(SHIM_REPRO) $(CFLAGS) -shared -Wl,-soname,$(SHIM_SONAME) \
 	  -Wl,--version-script=shim/src_vipa.map -Wl,-z,relro -Wl,--no-undefined \
 	  -Wl,--hash-style=both $(LDFLAGS) \
 	  -o $@ $(SHIM_OBJS) $(SHIM_LIBS)
