@@ -20,6 +20,8 @@ LIBDIR ?= $(PREFIX)/lib
 endif
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DOCDIR ?= $(PREFIX)/share/doc/src-vipa
 LICENSEDIR ?= $(DOCDIR)
 # the src-vipa CLI (Node): the files of the npm package, and a link in BINDIR
@@ -64,6 +66,7 @@ install: all
 # packaging/install.sh reads the directories from the environment
 INSTALL_ENV = DESTDIR="$(DESTDIR)" LIBDIR="$(LIBDIR)" BINDIR="$(BINDIR)" MANDIR="$(MANDIR)" \
   DOCDIR="$(DOCDIR)" LICENSEDIR="$(LICENSEDIR)" NODEDIR="$(NODEDIR)" SYSCONFDIR="$(SYSCONFDIR)" \
+  INCLUDEDIR="$(INCLUDEDIR)" PKGCONFIGDIR="$(PKGCONFIGDIR)" VERSION="$(VERSION)" \
   NODE="$(NODE_SHEBANG)" INSTALL_RECORD="$(INSTALL_RECORD)"
 
 # Copies what `make` built; builds nothing (the rpm's %install and `make deb` call it).
@@ -166,32 +169,24 @@ rpm: srpm
 DEB_ROOT := $(BUILD)/deb
 DEB_DBG_ROOT := $(BUILD)/deb-dbgsym
 DEB_DOC := /usr/share/doc/$(PKG_NAME)
-DEB_LIB := $(DEB_ROOT)/usr/lib/$(MULTIARCH)/src_vipa.so
 # $(call deb_control,PACKAGE-ROOT,TEMPLATE): DEBIAN/control and DEBIAN/md5sums
 define deb_control
 	sed -e 's|@VERSION@|$(VERSION)-$(PKG_RELEASE)|' -e 's|@ARCH@|$(DEB_ARCH)|' \
 	  -e 's|@MAINTAINER@|$(MAINTAINER)|' \
 	  -e "s|@SIZE@|$$(du -sk --apparent-size --exclude=DEBIAN $(1) | cut -f1)|" \
-	  -e "s|@LIBC@|$$(objdump -T $(SHIM_LIB) | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -n 1)|" \
-	  -e "s|@BUILD_ID@|$$(readelf -n $(SHIM_LIB) | sed -n 's/.*Build ID: //p')|" \
+	  -e "s|@LIBC@|$$(objdump -T $(NATIVE_INSTALLED) | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -n 1)|" \
+	  -e "s|@BUILD_IDS@|$$(cat $(BUILD)/deb-build-ids)|" \
 	  -e '$(if $(HOMEPAGE),s|@HOMEPAGE@|$(HOMEPAGE)|,/@HOMEPAGE@/d)' $(2) > $(1)/DEBIAN/control
 	cd $(1) && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | LC_ALL=C sort -z | xargs -0 md5sum > DEBIAN/md5sums
 endef
 DPKG_DEB := dpkg-deb --root-owner-group -Zxz --build
-SHIM_LIB := $(BUILD)/src_vipa.so
 deb: all deps-package
 	rm -rf $(DEB_ROOT) $(DEB_DBG_ROOT)
 	@$(MAKE) --no-print-directory install-files DESTDIR=$(abspath $(DEB_ROOT)) PREFIX=/usr \
 	  LIBDIR=/usr/lib/$(MULTIARCH) SYSCONFDIR=/etc DOCDIR=$(DEB_DOC) LICENSEDIR=$(DEB_DOC) \
 	  NODE_SHEBANG=/usr/bin/node INSTALL_RECORD= >/dev/null
-	@# the debug information apart, found by build id (as dh_strip does)
-	id=$$(readelf -n $(SHIM_LIB) | sed -n 's/.*Build ID: //p'); \
-	  dbg=$(DEB_DBG_ROOT)/usr/lib/debug/.build-id/$${id:0:2}/$${id:2}.debug; \
-	  install -d $$(dirname $$dbg) && \
-	  objcopy --only-keep-debug --compress-debug-sections $(SHIM_LIB) $$dbg && chmod 0644 $$dbg && \
-	  strip --remove-section=.comment --remove-section=.note --strip-unneeded $(DEB_LIB) && \
-	  objcopy --add-gnu-debuglink=$$dbg $(DEB_LIB)
-	chmod 0644 $(DEB_LIB)
+	@# every ELF file stripped, its debug information apart by build ID (as dh_strip does)
+	packaging/deb-strip.sh $(DEB_ROOT) $(DEB_DBG_ROOT) > $(BUILD)/deb-build-ids
 	find $(DEB_ROOT)/usr/share/man -type f -exec gzip -9n {} +
 	gzip -9n < CHANGELOG.md > $(DEB_ROOT)$(DEB_DOC)/changelog.gz
 	rm $(DEB_ROOT)$(DEB_DOC)/CHANGELOG.md $(DEB_ROOT)$(DEB_DOC)/LICENSE
@@ -207,7 +202,7 @@ deb: all deps-package
 	$(call deb_control,$(DEB_DBG_ROOT),packaging/deb/control-dbgsym)
 	$(DPKG_DEB) $(DEB_ROOT) $(DEB_FILE) >/dev/null
 	$(DPKG_DEB) $(DEB_DBG_ROOT) $(DEB_DBG_FILE) >/dev/null
-	rm -rf $(DEB_ROOT) $(DEB_DBG_ROOT)
+	rm -rf $(DEB_ROOT) $(DEB_DBG_ROOT) $(BUILD)/deb-build-ids
 	@echo "built $(DEB_FILE) and $(DEB_DBG_FILE)"
 
 TEST_TARGETS += test-package

@@ -6,8 +6,9 @@
 #   packaging/install.sh files PART...       an rpm %files list of them (the spec)
 #
 # The directories come from the environment, as mk/package.mk exports them: DESTDIR,
-# LIBDIR, BINDIR, MANDIR, DOCDIR, LICENSEDIR, NODEDIR, SYSCONFDIR; NODE (optional) is the
-# interpreter named in installed Node scripts. INSTALL_RECORD (a path below DESTDIR, or
+# LIBDIR, BINDIR, MANDIR, DOCDIR, LICENSEDIR, NODEDIR, SYSCONFDIR, INCLUDEDIR,
+# PKGCONFIGDIR; VERSION; NODE (optional) is the interpreter named in installed Node
+# scripts. INSTALL_RECORD (a path below DESTDIR, or
 # empty for none) is where `install` notes the directories it created, so that
 # `uninstall` removes exactly those once they are empty; package builds set it empty (the
 # package manager owns directories). Runs from the top of the source tree.
@@ -17,7 +18,7 @@ action=${1:-}
 shift || true
 [ $# -gt 0 ] || { echo "usage: $0 install|uninstall|files PART..." >&2; exit 2; }
 DESTDIR=${DESTDIR:-}
-VARS=(LIBDIR BINDIR MANDIR DOCDIR LICENSEDIR NODEDIR SYSCONFDIR)
+VARS=(LIBDIR BINDIR MANDIR DOCDIR LICENSEDIR NODEDIR SYSCONFDIR INCLUDEDIR PKGCONFIGDIR)
 for v in "${VARS[@]}"; do
   [ -n "${!v:-}" ] || { echo "$0: $v is not set (run through make)" >&2; exit 2; }
 done
@@ -83,6 +84,10 @@ do_install() {
           "$src" > "$DESTDIR$dest"
         chmod 0755 "$DESTDIR$dest" ;;
       man | data | license) install -m 0644 "$src" "$DESTDIR$dest" ;;
+      template)
+        sed -e "s|@LIBDIR@|$LIBDIR|g" -e "s|@INCLUDEDIR@|$INCLUDEDIR|g" -e "s|@VERSION@|${VERSION:?}|g" \
+          "$src" > "$DESTDIR$dest"
+        chmod 0644 "$DESTDIR$dest" ;;
       config)
         if [ -e "$DESTDIR$dest" ]; then
           echo "keeping the existing $DESTDIR$dest (the example: $src)"
