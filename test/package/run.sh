@@ -106,7 +106,8 @@ check_output "man src_vipa.sh shows src_vipa(8)" \
 # The installed wrapper names its library by its final path ($libdir), which is what an
 # installation must do. To run those very files at that path, the staged $prefix is
 # mounted over $prefix in a private mount namespace (nothing outside the test sees it).
-python3 "$top/demo/server.py" "$work/connections.log" "$work/ready" 0 120 127.0.0.1 &
+# (stops by itself after 900 s at the latest; the cleanup stops it before)
+python3 "$top/demo/server.py" "$work/connections.log" "$work/ready" 0 900 127.0.0.1 &
 server_pid=$!
 for _ in $(seq 1 100); do [ -s "$work/ready" ] && break; sleep 0.05; done
 port=
