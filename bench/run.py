@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Runs the six benchmarks of issue 5 and writes bench/results.json and docs/benchmarks.md.
+"""Runs the six benchmarks of issue 5 and writes build/bench/results.json and
+build/bench/benchmarks.md (`make bench-record` copies them to bench/results.json and
+docs/benchmarks.md, the checked-in page).
 
     python3 bench/run.py [--quick] [--only STEP,...]      (what `make bench` runs)
 
@@ -38,8 +40,10 @@ CONF = os.path.join(B, "conf")
 SHIM = os.path.join(ROOT, "build", "src_vipa.so")
 WASM = os.path.join(ROOT, "build", "engine.wasm")
 WAT = os.path.join(ROOT, "build", "engine.wat")
-RESULTS = os.path.join(HERE, "results.json")
-DOC = os.path.join(ROOT, "docs", "benchmarks.md")
+# a run writes under build/ only; `make bench-record` (bench/report.py --record) checks in
+RESULTS = os.path.join(B, "results.json")
+DOC = os.path.join(B, "benchmarks.md")
+RECORDED = os.path.join(HERE, "results.json")
 
 SINK_PORT = 5001
 POLICIES = {"onevipa": "onevipa", "random": "random", "lrr": "lrr", "rr600": "rr:600", "lc": "lc"}
@@ -634,8 +638,10 @@ def inside(args):
     setup_namespace()
     sink = start_sink()
     R = {}
-    if args.only and os.path.exists(RESULTS):
-        with open(RESULTS) as f:
+    # --only: the other steps keep the results of the last run (or the recorded ones)
+    last = RESULTS if os.path.exists(RESULTS) else RECORDED
+    if args.only and os.path.exists(last):
+        with open(last) as f:
             R = json.load(f)
     steps = args.only.split(",") if args.only else STEPS
     t0 = time.time()
@@ -666,6 +672,7 @@ def inside(args):
         "git": subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                               stdout=subprocess.PIPE, text=True).stdout.strip(),
     }
+    os.makedirs(B, exist_ok=True)
     with open(RESULTS, "w") as f:
         json.dump(R, f, indent=1, sort_keys=False)
         f.write("\n")

@@ -1,5 +1,7 @@
 # `make bench`: the six measurements of issue 5 (bench/run.py), written to
-# docs/benchmarks.md and bench/results.json. Not part of `make test` (minutes, and the
+# build/bench/results.json and build/bench/benchmarks.md only, so that a run never dirties
+# the work tree; `make bench-record` then copies them to bench/results.json and
+# docs/benchmarks.md (the checked-in page). Not part of `make test` (minutes, and the
 # figures depend on the machine). `make bench BENCH_ARGS=--quick` is a smoke run;
 # `BENCH_ARGS="--only select,memory"` re-runs some steps and keeps the others' results.
 #
@@ -13,9 +15,13 @@ BENCH_PROGS := $(addprefix $(BENCH_DIR)/,lifecycle tcp_sink portscale spawn engi
   engine_bench_prof empty_preload.so)
 BENCH_ARGS ?=
 
-.PHONY: bench bench-progs deps-bench
+.PHONY: bench bench-record bench-progs deps-bench
 bench: all deps-bench bench-progs
 	python3 bench/run.py $(BENCH_ARGS)
+	@echo "results in $(BENCH_DIR)/benchmarks.md; make bench-record checks them in"
+
+bench-record:
+	python3 bench/report.py --record
 
 bench-progs: $(BENCH_PROGS)
 

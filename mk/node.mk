@@ -2,7 +2,8 @@
 NODE_SRC := $(shell find host -name '*.ts') tsconfig.json
 TSC := node_modules/.bin/tsc
 # uvu runs the TypeScript test files directly: tsx compiles them as they are imported
-UVU := node --import tsx node_modules/uvu/bin.js test --color=false
+# TAP: every test prints its own ok/not ok line (test/helpers/uvu-tap.mjs)
+UVU := node --import tsx --import ./test/helpers/tap.mjs node_modules/uvu/bin.js test --color=false
 
 .PHONY: node test-node test-cases
 node: dist/cli.js

@@ -21,12 +21,25 @@ SHIM_WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter
 # A job count rather than `auto` (GCC 10+ only) or none (GCC 11+ warns about serial jobs);
 # the generated code does not depend on it. Every link of these objects passes it too.
 SHIM_LTO := -O2 -flto=2
+# Hardening by default: neither costs an instruction on the measured connect path
+# (bench/analysis.md, "Build flags"). _FORTIFY_SOURCE only if the caller's CPPFLAGS do not
+# set their own level (Fedora's 3, Debian's 2).
+SHIM_HARDEN := -fstack-protector-strong $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS)),,-D_FORTIFY_SOURCE=2)
+# Paths in the debug information relative to the checkout, at compile and at the LTO
+# link alike, so the library does not depend on where it was built (test-package checks).
+SHIM_REPRO := -ffile-prefix-map=$(CURDIR)=.
 SHIM_BASE := -std=gnu11 -g $(SHIM_LTO) -fPIC -fvisibility=hidden -D_GNU_SOURCE -DNDEBUG \
-  -include shim/wasm_rt_config.h -I$(BUILD) -Ishim
-SHIM_CFLAGS := $(SHIM_BASE) $(SHIM_WARN)
+  $(SHIM_HARDEN) $(SHIM_REPRO) -include shim/wasm_rt_config.h -I$(BUILD) -Ishim
+# CPPFLAGS, CFLAGS and LDFLAGS from the environment or the command line (dpkg-buildflags,
+# rpm's %set_build_flags) come after the project's own, so a distribution's win.
+SHIM_CFLAGS := $(SHIM_BASE) $(SHIM_WARN) $(CPPFLAGS) $(CFLAGS)
 # generated code: its warnings are wasm2c's, not ours
-ENGINE_CFLAGS := $(SHIM_BASE) -w
+ENGINE_CFLAGS := $(SHIM_BASE) -w $(CPPFLAGS) $(CFLAGS)
 SHIM_LIBS := -ldl -lpthread
+# the name programs record when linked against the library (none is: it is preloaded);
+# package tools need one on every library in a library directory (and rpmlint a SysV
+# .hash section besides the GNU one: --hash-style=both below)
+SHIM_SONAME := src_vipa.so
 
 # shared by the library and the driver: the engine, its runtime, the imports, loading
 SHIM_CORE := engine_host config_load wasm_rt
@@ -48,13 +61,16 @@ $(SHIM_DIR)/%.o: shim/%.c $(BUILD)/engine.h
 	@mkdir -p $(@D)
 	$(SHIM_CC) $(SHIM_CFLAGS) -MMD -MP -c $< -o $@
 
-# No -z now: the library is loaded into every process it wraps, and binding all 46 of its
-# imports at start-up cost 32,000 dynamic-linker instructions per process (/bin/true:
-# 147 k -> 179 k, bench/); lazily, only the calls a process makes are bound. The price is
-# partial RELRO (.got.plt stays writable); add -Wl,-z,now here to trade start-up for it.
+# No -z now (lazy binding stays): the library is loaded into every process it wraps, and
+# binding all 46 of its imports at start-up cost 32,000 dynamic-linker instructions per
+# process (/bin/true: 147 k -> 179 k, bench/); lazily, only the calls a process makes are
+# bound. The price is partial RELRO (.got.plt stays writable); a distribution whose
+# LDFLAGS carry -Wl,-z,now (Fedora's do) trades start-up for it, and so can `make LDFLAGS=-Wl,-z,now`.
 $(BUILD)/src_vipa.so: $(SHIM_OBJS) shim/src_vipa.map
-	$(SHIM_CC) $(SHIM_LTO) -shared -Wl,--version-script=shim/src_vipa.map -Wl,-z,relro \
-	  -Wl,--no-undefined -o $@ $(SHIM_OBJS) $(SHIM_LIBS)
+	$(SHIM_CC) $(SHIM_LTO) $(SHIM_REPRO) $(CFLAGS) -shared -Wl,-soname,$(SHIM_SONAME) \
+	  -Wl,--version-script=shim/src_vipa.map -Wl,-z,relro -Wl,--no-undefined \
+	  -Wl,--hash-style=both $(LDFLAGS) \
+	  -o $@ $(SHIM_OBJS) $(SHIM_LIBS)
 
 $(BUILD)/sv_driver: test/native/sv_driver.c $(SHIM_CORE_OBJS) $(wildcard shim/*.h)
 	$(SHIM_CC) $(SHIM_CFLAGS) -o $@ $< $(SHIM_CORE_OBJS)

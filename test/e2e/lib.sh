@@ -1,51 +1,13 @@
 # Helpers for the end-to-end suite (sourced by run.sh and the t_*.sh files).
-# Results: TAP-like "ok N - ..." / "not ok N - ..." lines, details as "#   ..." lines.
+# Results: TAP (test/tap.sh), details as "#   ..." lines.
 
-PASSED=0
-FAILED=0
-NUM=0
-
-section() { echo "# --- $*"; }
-
-ok() {
-  NUM=$((NUM + 1)); PASSED=$((PASSED + 1))
-  echo "ok $NUM - $1"
-}
-
-# not_ok DESC [DETAIL...]: also shows the stderr of the last program run, if any.
-not_ok() {
-  NUM=$((NUM + 1)); FAILED=$((FAILED + 1))
-  echo "not ok $NUM - $1"
-  shift
-  local line
-  for line in "$@"; do echo "#   $line"; done
-  if [ -s "$ERR" ]; then
-    echo "#   stderr of the last program:"
-    head -c 1500 "$ERR" | sed 's/^/#     /'
-  fi
-}
-
-# check DESC COMMAND...: passes when COMMAND succeeds.
-check() {
-  local desc=$1; shift
-  if "$@"; then ok "$desc"; else not_ok "$desc" "command failed: $*"; fi
-}
-
-# expect_eq DESC EXPECTED SEEN
-expect_eq() {
-  if [ "$2" = "$3" ]; then ok "$1"
-  else not_ok "$1" "expected: $2" "seen:     $3"; fi
-}
+# ok, not_ok, skip, check, expect_eq, section, summary: the shared TAP helpers
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 
 # expect_match DESC REGEX SEEN
 expect_match() {
   if [[ $3 =~ $2 ]]; then ok "$1"
   else not_ok "$1" "expected to match: $2" "seen: $3"; fi
-}
-
-summary() {
-  echo "$PASSED passed, $FAILED failed"
-  [ "$FAILED" = 0 ]
 }
 
 # need TOOL...: false (and one failure per missing tool) when a tool is missing.

@@ -58,7 +58,7 @@ if [ "$ETC_WRITABLE" = 1 ]; then
   expect_sources "no SRC_VIPA_CONFIG_FILE: /etc/src_vipa.conf applies" "127.0.0.4=1"
   rm /etc/src_vipa.conf
 else
-  echo "# skip: /etc/src_vipa.conf (no overlay mount for /etc here)"
+  skip "no SRC_VIPA_CONFIG_FILE: /etc/src_vipa.conf applies" "no overlay mount for /etc here"
 fi
 
 CONF=$T/does-not-exist.conf

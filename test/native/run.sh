@@ -2,7 +2,7 @@
 # The shim's own tests (make test-shim): build/src_vipa.so through LD_PRELOAD on C test
 # programs, inside a new user + network + IPC + mount namespace (loopback up, fd00::5 and
 # fd00::6 on lo, a private /etc/hosts), so traffic stays on this namespace's loopback and
-# shared memory segments are private. Prints "ok N - ..." lines and "N passed, N failed".
+# shared memory segments are private. Prints TAP (test/tap.sh).
 # usage: test/native/run.sh            (from the repository root, after make shim)
 # Env: SV_BUILD (default build/) where the programs are; SV_NATIVE_KEEP=1 keeps the
 # temporary directory; SV_NATIVE_QUICK=1 skips valgrind.
@@ -23,18 +23,10 @@ WRAPPER=$T/src_vipa.sh # the installed form: @LIBDIR@ replaced with $BUILD
 TEST=$BUILD/native/shim_test
 STRESS=$BUILD/sv_stress
 ERR=$T/stderr
-PASSED=0 FAILED=0 NUM=0
+. "$ROOT/test/tap.sh" # ok, not_ok (shows $ERR), skip, check, expect_eq, summary
 cleanup() { if [ "${SV_NATIVE_KEEP:-}" = 1 ]; then echo "# kept $T"; else rm -rf "$T"; fi; }
 trap cleanup EXIT
 
-ok() { NUM=$((NUM + 1)); PASSED=$((PASSED + 1)); echo "ok $NUM - $1"; }
-not_ok() {
-  NUM=$((NUM + 1)); FAILED=$((FAILED + 1)); echo "not ok $NUM - $1"; shift
-  local l; for l in "$@"; do echo "#   $l"; done
-  if [ -s "$ERR" ]; then echo "#   stderr:"; head -c 2000 "$ERR" | sed 's/^/#     /'; fi
-}
-expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected: $2" "seen:     $3"; fi; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d" "failed: $*"; fi; }
 conf() { CONF=$T/$1.conf; cat >"$CONF"; }
 # sv ARGS...: a program through the wrapper with $CONF; stderr to $ERR
 sv() { SRC_VIPA_CONFIG_FILE=$CONF timeout 60 "$WRAPPER" "$@" 2>"$ERR"; }
@@ -57,11 +49,11 @@ shm_segments() { ipcs -m | awk '$1 ~ /^0x/ { print $4 ":" $6 }' | sort | paste -
 
 echo "# --- setup"
 ip link set lo up && ip -6 addr add fd00::5/128 dev lo nodad && ip -6 addr add fd00::6/128 dev lo nodad
-check "namespace loopback with fd00::5, fd00::6" ip -6 addr show dev lo to fd00::5/128 >/dev/null
+check "namespace loopback with fd00::5, fd00::6" test -n "$(ip -6 addr show dev lo to fd00::5/128)"
 printf '127.0.0.1 localhost\n::1 localhost\n127.0.0.31 svsrc.test\n' >"$T/hosts"
 check "private /etc/hosts" mount --bind "$T/hosts" /etc/hosts
 for f in "$SO" "$TRAP_SO" "$BUILD/native/failalloc.so" "$TEST" "$STRESS"; do
-  [ -e "$f" ] || { not_ok "$f exists (run: make shim test-shim)"; echo "$PASSED passed, $FAILED failed"; exit 1; }
+  [ -e "$f" ] || { not_ok "$f exists (run: make shim test-shim)"; summary; exit 1; }
 done
 
 echo "# --- the library and the wrapper"
@@ -211,7 +203,7 @@ EOF2
 out=$(SRC_VIPA_DEBUG=1 SRC_VIPA_CONFIG_FILE=$CONF W=$WRAPPER TEST=$TEST unshare --ipc sh -c \
   'echo 0 >/proc/sys/kernel/shmmni || exit 3; "$W" "$TEST" source' 2>"$ERR")
 if [ $? = 3 ]; then
-  ok "no shared memory: skipped (shmmni not writable here)"
+  skip "no shared memory: rr still answers (per process)" "shmmni not writable here"
 else
   expect_eq "no shared memory: rr still answers (per process)" "ok" \
     "$(case $out in 127.0.0.41 | 127.0.0.42) echo ok ;; *) echo "$out" ;; esac)"
@@ -307,5 +299,4 @@ else
   not_ok "valgrind is installed (make deps)"
 fi
 
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+summary

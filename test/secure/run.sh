@@ -15,9 +15,9 @@
 #     effective uid nobody's, real uid 0, so the kernel sets AT_SECURE.
 # The same client without the set-user-ID bit is the control: it must follow
 # SRC_VIPA_CONFIG_FILE, which proves the library is loaded by this very set-up.
-# Prints "ok N - ..." lines and "N passed, N failed". Where it cannot run at all (not the
-# real root user, no mount namespace, no overlayfs) it says why on one "# skipped" line and
-# exits 0; once set up, every check can fail.
+# Prints TAP (test/tap.sh). Where it cannot run at all (not the real root user, no mount
+# namespace, no overlayfs) it says why in a skip-all plan (`1..0 # SKIP why`) and exits 0;
+# once set up, every check can fail.
 # usage: test/secure/run.sh    (from the repository root, after make shim)
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,16 +25,17 @@ ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=${SV_BUILD:-$ROOT/build}
 PORT=7100
 
-skip() { echo "# skipped: $* (the other suites run unprivileged)"; exit 0; }
+. "$HERE/../tap.sh" # ok, not_ok, expect_eq, section, summary, skip_all
+skip_suite() { skip_all "$* (the other suites run unprivileged)"; }
 
 if [ "${SV_SECURE_INSIDE:-}" != 1 ]; then
   # the real root user: uid 0 mapped to uid 0 for the whole range, not root of a user
   # namespace (whose set-user-ID bits for unmapped owners the kernel ignores)
   if [ "$(id -u)" != 0 ] || ! awk '$1 == 0 && $2 == 0 && $3 == 4294967295 { f = 1 } END { exit !f }' \
     /proc/self/uid_map; then
-    skip "the secure-execution test needs the real root user (sudo make test-secure)"
+    skip_suite "the secure-execution test needs the real root user (sudo make test-secure)"
   fi
-  unshare --mount --net true 2>/dev/null || skip "cannot create a mount + network namespace here"
+  unshare --mount --net true 2>/dev/null || skip_suite "cannot create a mount + network namespace here"
   exec env SV_SECURE_INSIDE=1 SV_SECURE_OUTER_NS="$(readlink /proc/self/ns/mnt)" \
     timeout -k 5 120 unshare --mount --net --propagation private bash "$0" "$@"
 fi
@@ -49,7 +50,7 @@ unset LD_PRELOAD SRC_VIPA_DEBUG SRC_VIPA_CONFIG_FILE
 ERR=/dev/null # lib.sh's not_ok shows this file; each run below has its own
 # shellcheck source=../e2e/lib.sh
 . "$HERE/../e2e/lib.sh" # ok, not_ok, expect_eq, section, summary
-fatal() { echo "not ok - set-up: $*"; echo "0 passed, 1 failed"; exit 1; }
+fatal() { not_ok "set-up: $*"; summary; exit 1; }
 
 # A tmpfs (never mounted nosuid here) holds the set-user-ID files; it vanishes with the
 # namespace.
@@ -74,7 +75,7 @@ install -m 4755 -o nobody "$T/client" "$T/client-setuid" || fatal "set-user-ID c
 
 mkdir "$T/upper" "$T/work"
 mount -t overlay sv-secure-etc -o "lowerdir=/etc,upperdir=$T/upper,workdir=$T/work" /etc ||
-  skip "cannot put an overlay on /etc (no overlayfs?)"
+  skip_suite "cannot put an overlay on /etc (no overlayfs?)"
 echo "127.0.0.1/32 onevipa 127.0.0.88 # the default file" >/etc/src_vipa.conf
 echo "127.0.0.1/32 onevipa 127.0.0.77 # named by SRC_VIPA_CONFIG_FILE" >"$T/env.conf"
 
