@@ -19,7 +19,7 @@ const TARGET_OPTIONS: OptionSpec = {
   bind: { type: 'string' },
   family: { type: 'string' },
   v6only: { type: 'boolean' },
-  help: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
 };
 
 function parse(command: string, argv: string[], options: OptionSpec): { values: Values; positionals: string[] } {
@@ -93,11 +93,27 @@ function targetOptions(command: string, values: Values, positionals: string[]): 
 }
 
 export function checkArgs(argv: string[]): Parsed<CheckOptions> {
-  const { values, positionals } = parse('check', argv, { json: { type: 'boolean' }, help: { type: 'boolean' } });
+  const { values, positionals } = parse('check', argv, {
+    config: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' },
+    'no-resolve': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) return { help: true };
-  const [file, ...extra] = positionals;
+  const [given, ...extra] = positionals;
   if (extra.length) throw tooMany('check', extra);
-  return { help: false, options: { ...(file === undefined ? {} : { file }), json: values.json === true } };
+  const config = string(values, 'config');
+  if (given !== undefined && config !== undefined) {
+    throw new UsageError(`check: give the file once, as FILE or as --config FILE (see src-vipa check --help)`);
+  }
+  const file = given ?? config;
+  return {
+    help: false,
+    options: {
+      ...(file === undefined ? {} : { file }),
+      json: values.json === true,
+      ...(values.quiet ? { quiet: true } : {}),
+      ...(values['no-resolve'] ? { noResolve: true } : {}),
+    },
+  };
 }
 
 export function explainArgs(argv: string[]): Parsed<ExplainOptions> {
@@ -112,7 +128,7 @@ export function explainArgs(argv: string[]): Parsed<ExplainOptions> {
 
 export function simulateArgs(argv: string[]): Parsed<SimulateOptions> {
   const { values, positionals } = parse('simulate', argv, {
-    ...TARGET_OPTIONS, count: { type: 'string', short: 'n' }, seed: { type: 'string' },
+    ...TARGET_OPTIONS, count: { type: 'string', short: 'n' }, seed: { type: 'string' }, json: { type: 'boolean' },
   });
   if (values.help) return { help: true };
   const count = string(values, 'count');
@@ -126,6 +142,7 @@ export function simulateArgs(argv: string[]): Parsed<SimulateOptions> {
       ...(config ? { config } : {}),
       count: integer(count, 'count', 1, 10_000_000),
       ...(seed === undefined ? {} : { seed: parseSeed(seed) }),
+      ...(values.json ? { json: true } : {}),
     },
   };
 }
