@@ -9,9 +9,9 @@ import type { Engine } from './engine.js';
 import { engineGetter, type SourceOptions } from './source.js';
 
 /** http.Agent's options and src-vipa's (`timeout` is the connect timeout, see SourceOptions). */
-export type AgentOptions = Omit<HttpAgentOptions, 'timeout'> & SourceOptions;
+export type AgentOptions = Omit<HttpAgentOptions, 'timeout' | 'lookup'> & SourceOptions;
 /** https.Agent's options and src-vipa's. */
-export type HttpsAgentSourceOptions = Omit<HttpsAgentOptions, 'timeout'> & SourceOptions;
+export type HttpsAgentSourceOptions = Omit<HttpsAgentOptions, 'timeout' | 'lookup'> & SourceOptions;
 
 // What Node hands createConnection: the request's options merged with the agent's.
 type ConnectionOptions = Omit<ConnectOptions, keyof SourceOptions> & { timeout?: number };

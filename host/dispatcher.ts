@@ -7,8 +7,8 @@ import { type Choice, chooseFor, engineGetter, firstAddress, leftAlone, type Sou
 
 /** undici's Agent options, with `connect` as options only (src-vipa is the connector). */
 export type DispatcherOptions = Omit<Agent.Options, 'connect'> & SourceOptions & {
-  /** undici's connect options (TLS, keepAlive, socketPath, ...); `timeout` is SourceOptions'. */
-  connect?: Omit<buildConnector.BuildOptions, 'timeout'>;
+  /** undici's connect options (TLS, keepAlive, socketPath, ...); its `timeout` is SourceOptions' `timeout`. */
+  connect?: buildConnector.BuildOptions;
 };
 
 const DEFAULT_TIMEOUT = 10_000; // undici's own connect timeout
@@ -21,10 +21,11 @@ const DEFAULT_TIMEOUT = 10_000; // undici's own connect timeout
  */
 export function dispatcher(options: DispatcherOptions = {}): Agent {
   const getEngine = engineGetter(options, 'dispatcher');
-  const { engine: _e, config: _c, timeout = DEFAULT_TIMEOUT, lookup, connect = {}, ...agentOptions } = options;
+  const { engine: _e, config: _c, timeout: given, lookup, connect = {}, ...agentOptions } = options;
   if (typeof connect !== 'object' || connect === null) {
     throw new OptionsError('dispatcher: connect must be an object of connect options; src-vipa makes the connections');
   }
+  const timeout = given ?? connect.timeout ?? DEFAULT_TIMEOUT;
   const socketPath = (connect as { socketPath?: string | null }).socketPath;
   const undiciConnect = buildConnector({ ...connect, timeout: 0 } as buildConnector.BuildOptions);
   const connector: buildConnector.connector = (target, callback) => {

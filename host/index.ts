@@ -6,7 +6,7 @@ export {
 export { agent, type AgentOptions, httpsAgent, type HttpsAgentSourceOptions } from './agent.js';
 export { dispatcher, type DispatcherOptions } from './dispatcher.js';
 export { bindSocket, connect, type ConnectOptions } from './connect.js';
-export { type Choice, type LookupFunction, type SourceOptions } from './source.js';
+export { type LookupFunction, type SourceOptions } from './source.js';
 export {
   AbiError, AddressError, CaseError, ConfigError, ConnectTimeoutError, EngineError, OptionsError,
   SrcVipaError, type SrcVipaErrorCode, UsageError,

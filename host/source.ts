@@ -129,10 +129,10 @@ export function leftAlone(address: string, localAddress?: string): Choice {
 
 /** The engine's source for a connection to one address. */
 export function chooseFor(engine: Engine, address: string, port: number, proto: 'tcp' | 'udp'): Choice {
-  // the engine reads no zone ids (fe80::1%eth0): such a destination has no rule
-  if (!engine.parseAddress(address)) return leftAlone(address);
   let decision: Decision;
   try {
+    // the engine reads no zone ids (fe80::1%eth0): such a destination has no rule
+    if (!engine.parseAddress(address)) return leftAlone(address);
     decision = engine.select({ kind: 'connect', address, port, proto });
   } catch (error) {
     // the engine trapped: as the preload library does, say so once and stay out of the way
@@ -141,7 +141,7 @@ export function chooseFor(engine: Engine, address: string, port: number, proto: 
       brokenEngines.add(engine);
       process.emitWarning(`${error.message}; connections now use Node's default source`, { type: 'SrcVipaWarning' });
     }
-    decision = { code: 'pass', stable: false };
+    return leftAlone(address);
   }
   return {
     address,

@@ -1,15 +1,21 @@
 # The Node host and the src-vipa CLI: host/*.ts -> dist/ (tsc), and their uvu tests.
 NODE_SRC := $(shell find host -name '*.ts') tsconfig.json
 TSC := node_modules/.bin/tsc
+CLI_COMPLETION := $(BUILD)/completion/src-vipa
 # uvu runs the TypeScript test files directly: tsx compiles them as they are imported
 UVU := node --import tsx node_modules/uvu/bin.js test --color=false
 
 .PHONY: node test-node test-cases
-node: dist/cli.js
+node: dist/cli.js $(CLI_COMPLETION)
 dist/cli.js: $(NODE_SRC) | deps-npm
 	rm -rf dist
 	$(TSC) -p tsconfig.json
 	chmod 0755 $@
+
+# the bash completion script, made by the CLI from its own commands (installed by mk/package.mk)
+$(CLI_COMPLETION): dist/cli.js
+	@mkdir -p $(@D)
+	node dist/cli.js completion bash > $@
 
 # Every test/*.test.ts, type-checked first (tsx does not check types). The CLI tests run
 # the compiled dist/cli.js.

@@ -23,6 +23,8 @@ MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/src-vipa
 # the src-vipa CLI (Node): the files of the npm package, and a link in BINDIR
 NODEDIR ?= $(PREFIX)/lib/src-vipa
+# its bash completion (made by `src-vipa completion bash`, mk/node.mk)
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSCONFDIR ?= /etc
 
 SHIM_LIB := $(BUILD)/src_vipa.so
@@ -62,12 +64,13 @@ install-files:
 	  echo "install -m 0644 $(EXAMPLE_CONF) $(DESTDIR)$(SYSCONFDIR)/src_vipa.conf"; \
 	  install -m 0644 $(EXAMPLE_CONF) $(DESTDIR)$(SYSCONFDIR)/src_vipa.conf; \
 	fi
-	@set -e; if [ -f dist/cli.js ] && [ -f build/engine.wasm ]; then \
+	@set -e; if [ -f dist/cli.js ] && [ -f build/engine.wasm ] && [ -f $(CLI_COMPLETION) ]; then \
 	  echo "installing the src-vipa CLI in $(DESTDIR)$(NODEDIR)"; \
 	  rm -rf $(DESTDIR)$(NODEDIR); install -d $(DESTDIR)$(NODEDIR) $(DESTDIR)$(BINDIR); \
 	  cp -R --parents $(CLI_FILES) $(DESTDIR)$(NODEDIR)/; \
 	  chmod 0755 $(DESTDIR)$(NODEDIR)/dist/cli.js; \
 	  ln -sfn "$$(realpath -m --relative-to=$(BINDIR) $(NODEDIR)/dist/cli.js)" $(DESTDIR)$(BINDIR)/src-vipa; \
+	  install -D -m 0644 $(CLI_COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/src-vipa; \
 	else \
 	  echo "dist/cli.js not built: the src-vipa CLI is not installed"; \
 	fi
@@ -81,6 +84,7 @@ uninstall:
 	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 	@if [ -L $(DESTDIR)$(BINDIR)/src-vipa ]; then rm -f $(DESTDIR)$(BINDIR)/src-vipa; fi
 	rm -rf $(DESTDIR)$(NODEDIR)
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/src-vipa
 	@if cmp -s $(EXAMPLE_CONF) $(DESTDIR)$(SYSCONFDIR)/src_vipa.conf; then \
 	  rm -f $(DESTDIR)$(SYSCONFDIR)/src_vipa.conf; \
 	elif [ -e $(DESTDIR)$(SYSCONFDIR)/src_vipa.conf ]; then \
@@ -142,3 +146,9 @@ deb: all deps-package
 TEST_TARGETS += test-package
 test-package: all deps-package
 	@MAKE="$(MAKE)" bash test/package/run.sh
+
+# The npm package: packed from fresh sources, installed into a scratch project, used from
+# ESM, CommonJS and TypeScript (test/npm/run.sh).
+TEST_TARGETS += test-npm
+test-npm: all deps-package
+	bash test/npm/run.sh

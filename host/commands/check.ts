@@ -43,7 +43,7 @@ changed; a note is information. Exits with 1 if there is an error, else 0.`,
   options: [
     ['--config FILE', 'the file to check (the same as FILE)'],
     ['--json', 'print {"schema":1,"file":…,"rules":N,"errors":[{"line":N,"column":C,\n"code":"…","message":"…"}],"warnings":[…],"notes":[…]} instead'],
-    ['--quiet', 'no summary line'],
+    ['-q, --quiet', 'no summary line'],
     ['--no-resolve', 'do not look up host names (safe offline and in CI): each is\nreported as a note, and the lines are checked without their addresses'],
   ],
 };

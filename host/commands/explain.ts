@@ -95,6 +95,11 @@ export function formatExplanation(target: Target, e: Explanation | null): string
   ];
 }
 
+// DEST was a host name: the JSON says what it resolved to.
+function resolvedName(options: ExplainOptions, target: Target): boolean {
+  return 'dest' in options && target.address !== undefined && target.address !== options.dest;
+}
+
 export async function explain(options: ExplainOptions, ctx: CommandContext): Promise<number> {
   const file = options.config ?? defaultConfigFile(ctx.env);
   const engine = await loadConfigFile(file, ctx);
@@ -103,7 +108,7 @@ export async function explain(options: ExplainOptions, ctx: CommandContext): Pro
   const explanation = explainTarget(engine, target);
   if (options.json) {
     ctx.io.out(JSON.stringify(explanation
-      ? { schema: JSON_SCHEMA, ...(target.address === undefined ? {} : { address: target.address }), ...explanation }
+      ? { schema: JSON_SCHEMA, ...(resolvedName(options, target) ? { address: target.address } : {}), ...explanation }
       : { schema: JSON_SCHEMA, line: null }));
   } else {
     for (const line of formatExplanation(target, explanation)) ctx.io.out(line);

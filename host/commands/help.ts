@@ -51,7 +51,7 @@ export function formatUsage(commands: CommandHelp[]): string {
     'with the engine the preload library src_vipa.so uses.',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(10)}${c.summary}`),
+    ...commands.map((c) => `  ${c.name.padEnd(12)}${c.summary}`),
     '',
     'Synopsis:',
     ...allSynopses(commands).map((s) => `  ${s}`),

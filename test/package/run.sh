@@ -7,6 +7,7 @@
 #  - a second install keeps a changed /etc/src_vipa.conf; uninstall removes the rest;
 #  - `make rpm` and `make deb` build, and list the library, the wrapper, the man pages
 #    and the configuration file, with the wrapper pointing at the package's library.
+# The npm package has its own test: test/npm/run.sh (make test-npm).
 # Prints "ok"/"not ok" lines and "N passed, M failed"; exits 1 if anything failed.
 set -uo pipefail
 
@@ -79,7 +80,8 @@ libdir=$prefix/lib${multiarch:+/$multiarch}
 if out=$(make_q install-files DESTDIR="$dest" 2>&1); then ok "make install DESTDIR=$dest"; else not_ok "make install DESTDIR=..." "$out"; fi
 
 for f in "$libdir/src_vipa.so" "$prefix/sbin/src_vipa.sh" "$prefix/share/man/man8/src_vipa.8" \
-         "$prefix/share/man/man1/src-vipa.1" /etc/src_vipa.conf; do
+         "$prefix/share/man/man1/src-vipa.1" /etc/src_vipa.conf \
+         "$prefix/share/bash-completion/completions/src-vipa"; do
   check "installed: $f" test -f "$dest$f"
 done
 check "installed src_vipa.sh is executable" test -x "$dest$prefix/sbin/src_vipa.sh"
@@ -154,7 +156,8 @@ if out=$(make_q rpm 2>&1) && [ -f "$rpm_file" ]; then
   ok "make rpm builds $rpm_file"
   list=$(rpm -qlp "$rpm_file" 2>/dev/null)
   for f in /usr/lib64/src_vipa.so /usr/sbin/src_vipa.sh /usr/share/man/man8/src_vipa.8 \
-           /usr/share/man/man1/src-vipa.1 /etc/src_vipa.conf /usr/bin/src-vipa; do
+           /usr/share/man/man1/src-vipa.1 /etc/src_vipa.conf /usr/bin/src-vipa \
+           /usr/share/bash-completion/completions/src-vipa; do
     if grep -qE "^$f(\.gz)?\$" <<< "$list"; then ok "rpm -qlp lists $f"; else not_ok "rpm -qlp lists $f" "$list"; fi
   done
   check "rpm marks /etc/src_vipa.conf as a configuration file" \
@@ -173,7 +176,8 @@ if out=$(make_q deb 2>&1) && [ -f "$deb_file" ]; then
   ok "make deb builds $deb_file"
   list=$(dpkg-deb -c "$deb_file" | awk '{ print $6 }' | sed 's|^\.||')
   for f in "$deb_libdir/src_vipa.so" /usr/sbin/src_vipa.sh /usr/share/man/man8/src_vipa.8 \
-           /usr/share/man/man1/src-vipa.1 /etc/src_vipa.conf /usr/bin/src-vipa; do
+           /usr/share/man/man1/src-vipa.1 /etc/src_vipa.conf /usr/bin/src-vipa \
+           /usr/share/bash-completion/completions/src-vipa; do
     if grep -qE "^$f(\.gz)?\$" <<< "$list"; then ok "dpkg-deb -c lists $f"; else not_ok "dpkg-deb -c lists $f" "$list"; fi
   done
   check "the deb marks /etc/src_vipa.conf as a conffile" \
@@ -182,29 +186,6 @@ if out=$(make_q deb 2>&1) && [ -f "$deb_file" ]; then
   check "the deb's src_vipa.sh names $deb_libdir" names_libdir "$work/deb/usr/sbin/src_vipa.sh" "$deb_libdir"
 else
   not_ok "make deb builds $deb_file" "$out"
-fi
-
-# ---- npm package: the tarball holds the engine and the CLI, and the CLI runs from it ----
-npm_dir="$work/npm"
-mkdir -p "$npm_dir/app"
-if tarball=$(cd "$top" && npm pack --silent --pack-destination "$npm_dir" 2>/dev/null | tail -n 1) &&
-   [ -f "$npm_dir/$tarball" ]; then
-  ok "npm pack builds $tarball"
-  contents=$(tar -tzf "$npm_dir/$tarball")
-  for f in package/build/engine.wasm package/dist/cli.js package/dist/index.d.ts; do
-    if grep -qx "$f" <<< "$contents"; then ok "npm pack contains ${f#package/}"; else not_ok "npm pack contains ${f#package/}" "$contents"; fi
-  done
-  printf '10.0.0.0/8 lrr 127.0.0.2 127.0.0.3\n' > "$npm_dir/app/test.conf"
-  if (cd "$npm_dir/app" && npm init -y >/dev/null 2>&1 &&
-      npm install --offline --no-audit --no-fund "$npm_dir/$tarball" >/dev/null 2>&1); then
-    ok "npm install of the tarball works offline (no runtime dependencies)"
-    out=$(cd "$npm_dir/app" && timeout 60 npx --no-install src-vipa explain --config test.conf --json 10.1.2.3 2>&1)
-    check "the installed src-vipa CLI explains a decision" grep -q '"line":1' <<< "$out"
-  else
-    not_ok "npm install of the tarball works offline (no runtime dependencies)" ""
-  fi
-else
-  not_ok "npm pack builds a tarball" ""
 fi
 
 echo "$passed passed, $failed failed"
