@@ -125,6 +125,7 @@ interface Run { engine: Engine; decisions: { step: number; decision: Decision }[
 
 async function runNode(c: Case, random?: () => number): Promise<Run> {
   const engine = await Engine.load(c.config, {
+    onLog: () => {},
     resolver: tableResolver(c.resolve), ...(c.seed ? { seed: c.seed } : {}), ...(random ? { random } : {}),
   });
   const decisions: Run['decisions'] = [];
@@ -209,7 +210,7 @@ if (DRIVER) {
       if (skip && !existsSync(DRIVER)) return;
       const expected = await runNode(c);
       const out = runDriver(c, expected.engine, dir);
-      const diagnostics = expected.engine.diagnostics().map((d) => ({ line: d.line, column: d.column, severity: d.severity, code: d.code, message: d.message }));
+      const diagnostics = expected.engine.diagnostics().map((d) => ({ line: d.line, column: d.column, severity: d.severity, code: d.abiCode, message: d.message }));
       assert.equal(out.diagnostics, diagnostics, `${c.file}: diagnostics`);
       assert.is(out.rules, expected.engine.rules().length, `${c.file}: ready RULES`);
       const want = expected.decisions.map((d) => resultOf(d.decision));
