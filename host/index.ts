@@ -21,3 +21,9 @@ export { explain, explainTarget, type ExplainOptions, type Explanation } from '.
 export { simulate, simulateTarget, type Distribution, type SimulateOptions } from './commands/simulate.js';
 export { type CommandContext, type Io } from './commands/context.js';
 export { resolveTarget, type Target, type TargetOptions } from './commands/target.js';
+export { test, type TestOptions } from './commands/test.js';
+export {
+  type ConnectStep, type BindStep, type Expectation, type ExpectedDiagnostic, type PolicyCase, parseCase,
+  type QueryStep, type Step,
+} from './policytest/case.js';
+export { type CaseResult, runCase, type RunOptions, type StepResult } from './policytest/run.js';

@@ -5,7 +5,7 @@ CLI_COMPLETION := $(BUILD)/completion/src-vipa
 # uvu runs the TypeScript test files directly: tsx compiles them as they are imported
 UVU := node --import tsx node_modules/uvu/bin.js test --color=false
 
-.PHONY: node test-node test-cases
+.PHONY: node test-node test-cases deps-cases
 node: dist/cli.js $(CLI_COMPLETION)
 dist/cli.js: $(NODE_SRC) | deps-npm
 	rm -rf dist
@@ -24,7 +24,12 @@ test-node: $(BUILD)/engine.wasm dist/cli.js | deps-npm
 	$(TSC) -p test/tsconfig.json
 	$(UVU) '\.test\.ts$$'
 
-# The shared cases (test/cases/*.json) against the Node host; with SV_DRIVER=PATH also
-# against that native driver (mk/shim.mk: test-cases-native).
-test-cases: $(BUILD)/engine.wasm | deps-npm
-	$(UVU) '^cases\.test\.ts$$'
+# The shared cases (test/cases/*.json) through `src-vipa test`, as an operator runs
+# policy tests: TAP read by prove. (test-node also runs them through the same runner, and
+# test-cases-native compares them with the native driver: mk/shim.mk.)
+TEST_TARGETS += test-cases
+test-cases: dist/cli.js $(BUILD)/engine.wasm deps-cases
+	prove --exec 'node dist/cli.js test --tap' test/cases/*.json
+
+deps-cases:
+	$(call need_tools,prove:perl)

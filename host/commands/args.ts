@@ -7,6 +7,7 @@ import { UsageError } from './context.js';
 import type { ExplainOptions } from './explain.js';
 import type { SimulateOptions } from './simulate.js';
 import type { TargetOptions } from './target.js';
+import type { TestOptions } from './test.js';
 
 /** What a command line asks for: the help text, or a run with these options. */
 export type Parsed<T> = { help: true } | { help: false; options: T };
@@ -143,6 +144,28 @@ export function simulateArgs(argv: string[]): Parsed<SimulateOptions> {
       count: integer(count, 'count', 1, 10_000_000),
       ...(seed === undefined ? {} : { seed: parseSeed(seed) }),
       ...(values.json ? { json: true } : {}),
+    },
+  };
+}
+
+export function testArgs(argv: string[]): Parsed<TestOptions> {
+  const { values, positionals } = parse('test', argv, {
+    config: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, tap: { type: 'boolean' },
+    resolve: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) return { help: true };
+  if (values.json && values.tap) throw new UsageError('test: give --json or --tap, not both (see src-vipa test --help)');
+  if (!positionals.length) throw new UsageError('test: missing CASES: case files or directories of them (see src-vipa test --help)');
+  const config = string(values, 'config');
+  const seed = string(values, 'seed');
+  return {
+    help: false,
+    options: {
+      cases: positionals,
+      ...(config ? { config } : {}),
+      ...(seed === undefined ? {} : { seed: parseSeed(seed) }),
+      ...(values.json ? { format: 'json' as const } : values.tap ? { format: 'tap' as const } : {}),
+      ...(values.resolve ? { resolve: true } : {}),
     },
   };
 }

@@ -1,13 +1,14 @@
 // The src-vipa command line: which command, its arguments, its help. host/cli.ts runs it
 // in a process; the tests call it directly.
 import { readFileSync } from 'node:fs';
-import { checkArgs, explainArgs, type Parsed, simulateArgs } from './args.js';
+import { checkArgs, explainArgs, type Parsed, simulateArgs, testArgs } from './args.js';
 import { check, checkHelp } from './check.js';
 import { bashCompletion, completionArgs, completionHelp } from './completion.js';
 import { type CommandContext, EXIT_OK, UsageError } from './context.js';
 import { explain, explainHelp } from './explain.js';
 import { type CommandHelp, formatHelp, formatUsage } from './help.js';
 import { simulate, simulateHelp } from './simulate.js';
+import { test, testHelp } from './test.js';
 
 interface Command<T> {
   help: CommandHelp;
@@ -23,6 +24,7 @@ export const COMMANDS: Command<unknown>[] = [
   command({ help: checkHelp, args: checkArgs, run: check }),
   command({ help: explainHelp, args: explainArgs, run: explain }),
   command({ help: simulateHelp, args: simulateArgs, run: simulate }),
+  command({ help: testHelp, args: testArgs, run: test }),
   command({
     help: completionHelp,
     args: completionArgs,

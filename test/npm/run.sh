@@ -70,7 +70,7 @@ rm -rf "$broken"
 # --- what the tarball holds --------------------------------------------------------------
 contents=$(tar -tzf "$tarball" | sed 's|^package/||')
 for f in LICENSE README.md package.json build/engine.wasm dist/cli.js dist/index.js dist/index.d.ts \
-         dist/agent.d.ts docs/node.md; do
+         dist/agent.d.ts docs/node.md docs/policy-tests.md schema/policy-test.schema.json; do
   if grep -qx "$f" <<< "$contents"; then ok "the tarball holds $f"; else not_ok "the tarball holds $f" "$contents"; fi
 done
 unpacked=$work/unpacked

@@ -4,7 +4,9 @@ import { request } from 'node:http';
 import {
   AbiError, AddressError, agent, type AgentOptions, bindSocket, type BindRule, CaseError, check,
   type CheckOptions, checkReport, type CheckReport, type CommandContext, ConfigError, connect,
-  type ConnectOptions, ConnectTimeoutError, type Decision, DEFAULT_CONFIG_FILE, defaultConfigFile,
+  type BindStep, type CaseResult, type ConnectStep, type ConnectOptions, ConnectTimeoutError,
+  type Expectation, type ExpectedDiagnostic, parseCase, type PolicyCase, type QueryStep, runCase,
+  type RunOptions, type Step, type StepResult, test, type TestOptions, type Decision, DEFAULT_CONFIG_FILE, defaultConfigFile,
   type DestinationRule, type Diagnostic, type DiagnosticName, dispatcher, type DispatcherOptions,
   type Distribution, Engine, EngineError, explain, type ExplainOptions, type Explanation,
   explainTarget, type Family, httpsAgent, type HttpsAgentSourceOptions, type Io, type LoadOptions,
@@ -75,3 +77,17 @@ const errors: SrcVipaError[] = [new ConfigError('m', 'x.conf'), new AddressError
   new EngineError('m'), new OptionsError('m'), new ConnectTimeoutError('m'), new UsageError('m'), new CaseError('m')];
 const codes: SrcVipaErrorCode[] = errors.map((e) => e.code);
 void codes;
+
+const policyCase: PolicyCase = parseCase('{"name":"x","steps":[{"bind":80,"expect":{"code":"pass"}}]}', 'x.json');
+const steps: Step[] = policyCase.steps;
+const queries: QueryStep[] = steps.filter((s): s is QueryStep => s.kind === 'connect' || s.kind === 'bind');
+const binds: BindStep[] = queries.filter((s): s is QueryStep & BindStep => s.kind === 'bind');
+const connects: ConnectStep[] = queries.filter((s): s is QueryStep & ConnectStep => s.kind === 'connect');
+const expectation: Expectation = { sourceIn: ['192.0.2.0/24'], code: 'bind' };
+const expected: ExpectedDiagnostic = { line: 1, severity: 'warning', code: 'SHADOWED' };
+const runOptions: RunOptions = { config: { bytes: new Uint8Array(), name: 'empty' }, seed: [1, 2], resolve: false };
+const result: CaseResult = await runCase(policyCase, runOptions);
+const stepResults: StepResult[] = result.steps;
+const testOptions: TestOptions = { cases: ['x.json'], format: 'tap', resolve: false };
+const tested: number = await test(testOptions, ctx);
+void [binds, connects, expectation, expected, stepResults, tested];

@@ -56,6 +56,17 @@ module.exports = async function useAll(sv, expectedExports) {
   assert.equal(sv.explainTarget(engine, target).line, 1);
   assert.deepEqual(sv.simulateTarget(engine, target, 3).rows.map((r) => r.count), [1, 1, 1]);
 
+  // policy tests
+  const policyCase = sv.parseCase(JSON.stringify({
+    name: 'lrr', steps: [{ connect: '127.0.0.1', cycle: VIPAS, count: 6 }],
+  }), 'inline.json');
+  const result = await sv.runCase(policyCase, { config: { bytes: Buffer.from(`127.0.0.1/32 lrr ${VIPAS.join(' ')}\n`), name: 'inline' } });
+  assert.equal(result.ok, true);
+  const caseFile = join(__dirname, 'case.json');
+  writeFileSync(caseFile, JSON.stringify({ name: 'onevipa', steps: [{ connect: '127.0.0.2', expect: { source: '127.0.0.11' } }] }));
+  assert.equal(await sv.test({ cases: [caseFile], config: conf }, ctx), 0);
+  assert.equal(out.pop(), '1 case, 1 check: all hold');
+
   // connections
   const sources = [];
   const server = http.createServer((req, res) => {
