@@ -31,6 +31,8 @@ SHIM_LIB := $(BUILD)/src_vipa.so
 SHIM_WRAPPER := shim/src_vipa.sh
 MAN_PAGES := docs/src_vipa.8 docs/src-vipa.1
 EXAMPLE_CONF := examples/src_vipa.conf
+# the example policy tests (src-vipa test), installed with the documentation
+POLICY_TEST_EXAMPLES := $(wildcard examples/policy-tests/*)
 # what the CLI needs at run time (the same files as the npm package)
 CLI_FILES := package.json dist build/engine.wasm
 
@@ -57,7 +59,9 @@ install-files:
 	chmod 0755 $(DESTDIR)$(SBINDIR)/src_vipa.sh
 	install -m 0644 docs/src_vipa.8 $(DESTDIR)$(MANDIR)/man8/src_vipa.8
 	install -m 0644 docs/src-vipa.1 $(DESTDIR)$(MANDIR)/man1/src-vipa.1
-	install -m 0644 README.md $(EXAMPLE_CONF) $(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md $(EXAMPLE_CONF) docs/policy-tests.md $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(DOCDIR)/policy-tests
+	install -m 0644 $(POLICY_TEST_EXAMPLES) $(DESTDIR)$(DOCDIR)/policy-tests/
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/src_vipa.conf ]; then \
 	  echo "keeping the existing $(DESTDIR)$(SYSCONFDIR)/src_vipa.conf (example: $(DOCDIR)/src_vipa.conf)"; \
 	else \
@@ -80,8 +84,9 @@ install-files:
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/src_vipa.so $(DESTDIR)$(SBINDIR)/src_vipa.sh \
 	  $(DESTDIR)$(MANDIR)/man8/src_vipa.8 $(DESTDIR)$(MANDIR)/man1/src-vipa.1 \
-	  $(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/src_vipa.conf
-	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	  $(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/src_vipa.conf $(DESTDIR)$(DOCDIR)/policy-tests.md
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/policy-tests/,$(notdir $(POLICY_TEST_EXAMPLES)))
+	rmdir $(DESTDIR)$(DOCDIR)/policy-tests $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 	@if [ -L $(DESTDIR)$(BINDIR)/src-vipa ]; then rm -f $(DESTDIR)$(BINDIR)/src-vipa; fi
 	rm -rf $(DESTDIR)$(NODEDIR)
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/src-vipa

@@ -221,6 +221,17 @@ simulation('-n 10000000: every decision counted, bars as long as the shares', ()
   assert.equal(rows.map((row) => row[0]), ['192.0.2.1', '192.0.2.2', '192.0.2.3']);
   assert.is(rows.reduce((sum, row) => sum + Number(row[1]), 0), 10_000_000);
   for (const row of rows) assert.is(row[3].length, 13, 'a third of 40 characters');
+  assert.is(r.stderr, '', 'no progress when standard error is not a terminal');
+});
+
+simulation('on a terminal, progress on standard error', () => {
+  // script(1) runs the command on a pseudo-terminal and copies what it shows
+  const command = `${process.execPath} ${CLI} simulate --config ${GOOD} 10.1.2.3 -n 3000000`;
+  const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 120_000 });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /simulate: 1000000 of 3000000 decisions\r/);
+  assert.match(r.stdout, /simulate: 2000000 of 3000000 decisions\r/);
+  assert.match(r.stdout, /192\.0\.2\.1 +1000000 +33\.3%/);
 });
 
 simulation.run();
@@ -239,7 +250,9 @@ _src_vipa; printf '%s\\n' "\${COMPREPLY[@]}"`;
 }
 
 completion('commands, each command\'s options, their values and files', () => {
-  assert.equal(complete('src-vipa', ''), ['--help', '--version', 'check', 'completion', 'explain', 'help', 'simulate'].sort());
+  assert.equal(complete('src-vipa', ''), ['--help', '--version', 'check', 'completion', 'explain', 'help', 'simulate', 'test'].sort());
+  assert.equal(complete('src-vipa', 'test', '--'), ['--config', '--help', '--json', '--resolve', '--seed', '--tap']);
+  assert.equal(complete('src-vipa', 'test', 'goo'), ['good.conf'], 'case files complete as files');
   assert.equal(complete('src-vipa', 'ex'), ['explain']);
   assert.equal(complete('src-vipa', 'check', '--'), ['--config', '--help', '--json', '--no-resolve', '--quiet'].sort());
   assert.ok(complete('src-vipa', 'check', '-').includes('-q'));
