@@ -2,7 +2,7 @@
 // from the source the rules choose (made by connect()).
 import { Agent as HttpAgent, type AgentOptions as HttpAgentOptions } from 'node:http';
 import { Agent as HttpsAgent, type AgentOptions as HttpsAgentOptions } from 'node:https';
-import type { Socket } from 'node:net';
+import { createConnection, type NetConnectOpts, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type ConnectOptions, connectWith } from './connect.js';
 import type { Engine } from './engine.js';
@@ -17,8 +17,10 @@ export type HttpsAgentSourceOptions = Omit<HttpsAgentOptions, 'timeout' | 'looku
 type ConnectionOptions = Omit<ConnectOptions, keyof SourceOptions> & { timeout?: number };
 
 // The request's own `timeout` is the socket's idle timeout, which ClientRequest sets
-// itself; the connect timeout is the agent's.
+// itself; the connect timeout is the agent's. A UNIX socket (socketPath) is no business
+// of src-vipa's, as for the preload library.
 function connection(getEngine: () => Promise<Engine>, source: SourceOptions, options: ConnectionOptions): Socket {
+  if ((options as { socketPath?: string }).socketPath) return createConnection(options as NetConnectOpts);
   const { timeout: _idle, ...rest } = options;
   return connectWith(getEngine, { ...rest, timeout: source.timeout, lookup: source.lookup });
 }

@@ -1,6 +1,9 @@
 // agent() and httpsAgent() (host/agent.ts): http.get and https.get through them against
 // local servers that answer with the source address they saw.
-import { get as httpGet } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, get as httpGet } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { get as httpsGet, type Agent as HttpsAgent } from 'node:https';
 import type { Agent as HttpAgent } from 'node:http';
 import { suite } from 'uvu';
@@ -99,6 +102,28 @@ http('no rule, and a host name through the lookup option', async () => {
   } finally {
     through.destroy();
     await server.close();
+  }
+});
+
+http('a UNIX socket (socketPath) is left alone', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'src-vipa-agent-')), 'http.sock');
+  const server = createServer((_req, res) => res.end('over a UNIX socket'));
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  const engine = await load('127.0.0.0/8 onevipa 127.0.0.12');
+  const through = agent({ engine });
+  try {
+    const body = await new Promise<string>((resolve, reject) => {
+      httpGet({ socketPath: path, path: '/', agent: through }, (res) => {
+        let text = '';
+        res.on('data', (c) => { text += c; });
+        res.on('end', () => resolve(text));
+      }).on('error', reject);
+    });
+    assert.is(body, 'over a UNIX socket');
+  } finally {
+    through.destroy();
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(join(path, '..'), { recursive: true, force: true });
   }
 });
 

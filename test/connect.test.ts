@@ -12,7 +12,7 @@ import { bindSocket, connect, type ConnectOptions } from '../host/connect.js';
 import type { Engine } from '../host/engine.js';
 import { AddressError, ConfigError, ConnectTimeoutError, OptionsError } from '../host/errors.js';
 import { load } from './helpers/engine.js';
-import { stubLookup, tcpRecorder, udpRecorder, until } from './helpers/servers.js';
+import { stubLookup, tcpRecorder, udpRecorder, until, withServer } from './helpers/servers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'src-vipa-connect-test-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -42,122 +42,87 @@ function destroyed(socket: Socket): Promise<void> {
 // ---------------------------------------------------------------------------------------
 const tcp = suite('connect()');
 
-tcp('lrr: three connections leave from the three sources in turn', async () => {
-  const server = await tcpRecorder();
-  try {
-    const engine = await load(`127.0.0.1/32 lrr ${VIPAS.join(' ')}`, { seed: [1, 2] });
-    for (let i = 0; i < 6; i++) await roundTrip({ engine, host: '127.0.0.1', port: server.port });
-    const start = VIPAS.indexOf(server.sources[0]);
-    assert.ok(start >= 0, server.sources[0]);
-    assert.equal(server.sources, [0, 1, 2, 3, 4, 5].map((i) => VIPAS[(start + i) % 3]));
-  } finally {
-    await server.close();
-  }
-});
+tcp('lrr: three connections leave from the three sources in turn', () => withServer(tcpRecorder, async (server) => {
+  const engine = await load(`127.0.0.1/32 lrr ${VIPAS.join(' ')}`, { seed: [1, 2] });
+  for (let i = 0; i < 6; i++) await roundTrip({ engine, host: '127.0.0.1', port: server.port });
+  const start = VIPAS.indexOf(server.sources[0]);
+  assert.ok(start >= 0, server.sources[0]);
+  assert.equal(server.sources, [0, 1, 2, 3, 4, 5].map((i) => VIPAS[(start + i) % 3]));
+}));
 
-tcp('what is written and ended before the connection is made arrives, in order', async () => {
-  const server = await tcpRecorder();
-  try {
-    const engine = await load('127.0.0.1/32 onevipa 127.0.0.12');
-    const { line } = await roundTrip({ engine, host: '127.0.0.1', port: server.port }, 'first, then second');
-    assert.is(line, '127.0.0.12');
-    await until(() => server.received.length === 1);
-    assert.equal(server.received, ['first, then second']);
-  } finally {
-    await server.close();
-  }
-});
+tcp('what is written and ended before the connection is made arrives, in order', () => withServer(tcpRecorder, async (server) => {
+  const engine = await load('127.0.0.1/32 onevipa 127.0.0.12');
+  const { line } = await roundTrip({ engine, host: '127.0.0.1', port: server.port }, 'first, then second');
+  assert.is(line, '127.0.0.12');
+  await until(() => server.received.length === 1);
+  assert.equal(server.received, ['first, then second']);
+}));
 
-tcp('no rule for the destination: Node\'s default source', async () => {
-  const server = await tcpRecorder();
-  try {
-    const engine = await load('10.0.0.0/8 onevipa 127.0.0.12');
-    assert.is((await roundTrip({ engine, host: '127.0.0.1', port: server.port })).line, '127.0.0.1');
-  } finally {
-    await server.close();
-  }
-});
+tcp('no rule for the destination: Node\'s default source', () => withServer(tcpRecorder, async (server) => {
+  const engine = await load('10.0.0.0/8 onevipa 127.0.0.12');
+  assert.is((await roundTrip({ engine, host: '127.0.0.1', port: server.port })).line, '127.0.0.1');
+}));
 
-tcp('a caller\'s own localAddress is kept (the engine is not asked)', async () => {
-  const server = await tcpRecorder();
-  try {
-    const engine = await load('127.0.0.1/32 lc 127.0.0.12');
-    const { line } = await roundTrip({ engine, host: '127.0.0.1', port: server.port, localAddress: '127.0.0.13' });
-    assert.is(line, '127.0.0.13');
-    assert.is(engine.rules()[0].connections, 0);
-  } finally {
-    await server.close();
-  }
-});
+tcp('a caller\'s own localAddress is kept (the engine is not asked)', () => withServer(tcpRecorder, async (server) => {
+  const engine = await load('127.0.0.1/32 lc 127.0.0.12');
+  const { line } = await roundTrip({ engine, host: '127.0.0.1', port: server.port, localAddress: '127.0.0.13' });
+  assert.is(line, '127.0.0.13');
+  assert.is(engine.rules()[0].connections, 0);
+}));
 
-tcp('lc: a count per open socket, given back when the socket closes', async () => {
-  const server = await tcpRecorder();
-  try {
-    const engine = await load('127.0.0.1/32 lc 127.0.0.11 127.0.0.12');
-    const open = (): Promise<Socket> => new Promise((resolve, reject) => {
-      const s = connect({ engine, host: '127.0.0.1', port: server.port }, () => resolve(s));
-      s.on('error', reject);
-      s.on('data', () => {});
-    });
-    const a = await open();
-    const b = await open();
-    assert.equal([a.localAddress, b.localAddress], ['127.0.0.11', '127.0.0.12']);
-    assert.is(engine.rules()[0].connections, 2);
-    await destroyed(a);
-    assert.is(engine.rules()[0].connections, 1, 'the closed socket\'s count is given back');
-    const c = await open();
-    assert.is(c.localAddress, '127.0.0.11', 'the source with fewer open sockets');
-    await Promise.all([destroyed(b), destroyed(c)]);
-    assert.is(engine.rules()[0].connections, 0);
-  } finally {
-    await server.close();
-  }
-});
+tcp('lc: a count per open socket, given back when the socket closes', () => withServer(tcpRecorder, async (server) => {
+  const engine = await load('127.0.0.1/32 lc 127.0.0.11 127.0.0.12');
+  const open = (): Promise<Socket> => new Promise((resolve, reject) => {
+    const s = connect({ engine, host: '127.0.0.1', port: server.port }, () => resolve(s));
+    s.on('error', reject);
+    s.on('data', () => {});
+  });
+  const a = await open();
+  const b = await open();
+  assert.equal([a.localAddress, b.localAddress], ['127.0.0.11', '127.0.0.12']);
+  assert.is(engine.rules()[0].connections, 2);
+  await destroyed(a);
+  assert.is(engine.rules()[0].connections, 1, 'the closed socket\'s count is given back');
+  const c = await open();
+  assert.is(c.localAddress, '127.0.0.11', 'the source with fewer open sockets');
+  await Promise.all([destroyed(b), destroyed(c)]);
+  assert.is(engine.rules()[0].connections, 0);
+}));
 
-tcp('a socket destroyed before it connects gives its count back and connects nowhere', async () => {
-  const server = await tcpRecorder();
-  try {
-    const engine = await load('127.0.0.1/32 lc 127.0.0.11');
-    let answer!: () => void;
-    const lookup = (_h: string, _o: unknown, cb: (e: null, a: { address: string; family: number }[]) => void) => {
-      answer = () => cb(null, [{ address: '127.0.0.1', family: 4 }]);
-    };
-    const socket = connect({ engine, host: 'slow.example', port: server.port, lookup });
-    socket.on('error', () => {});
-    await until(() => answer !== undefined);
-    socket.destroy();
-    answer();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.is(engine.rules()[0].connections, 0);
-    assert.equal(server.sources, []);
-  } finally {
-    await server.close();
-  }
-});
+tcp('a socket destroyed before it connects gives its count back and connects nowhere', () => withServer(tcpRecorder, async (server) => {
+  const engine = await load('127.0.0.1/32 lc 127.0.0.11');
+  let answer!: () => void;
+  const lookup = (_h: string, _o: unknown, cb: (e: null, a: { address: string; family: number }[]) => void) => {
+    answer = () => cb(null, [{ address: '127.0.0.1', family: 4 }]);
+  };
+  const socket = connect({ engine, host: 'slow.example', port: server.port, lookup });
+  socket.on('error', () => {});
+  await until(() => answer !== undefined);
+  socket.destroy();
+  answer();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.is(engine.rules()[0].connections, 0);
+  assert.equal(server.sources, []);
+}));
 
-tcp('a host name is resolved by the lookup option; \'lookup\' is emitted as net.connect does', async () => {
-  const server = await tcpRecorder();
-  try {
-    const engine = await load('127.0.0.0/8 onevipa 127.0.0.13');
-    const lookup = stubLookup({ 'db.example': [{ address: '127.0.0.1', family: 4 }, { address: '127.0.0.2', family: 4 }] });
-    const events: unknown[][] = [];
-    const socket = connect({ engine, host: 'db.example', port: server.port, lookup });
-    socket.on('lookup', (...args) => events.push(args));
-    const line = await new Promise<string>((resolve, reject) => {
-      socket.on('data', (d) => resolve(String(d).trim()));
-      socket.on('error', reject);
-    });
-    socket.destroy();
-    assert.is(line, '127.0.0.13');
-    assert.equal(events, [[null, '127.0.0.1', 4, 'db.example']], 'the first address is the one connected to');
-    const failed = await new Promise<NodeJS.ErrnoException>((resolve) => {
-      connect({ engine, host: 'gone.example', port: server.port, lookup }).on('error', resolve);
-    });
-    assert.is(failed.code, 'ENOTFOUND');
-  } finally {
-    await server.close();
-  }
-});
+tcp('a host name is resolved by the lookup option; \'lookup\' is emitted as net.connect does', () => withServer(tcpRecorder, async (server) => {
+  const engine = await load('127.0.0.0/8 onevipa 127.0.0.13');
+  const lookup = stubLookup({ 'db.example': [{ address: '127.0.0.1', family: 4 }, { address: '127.0.0.2', family: 4 }] });
+  const events: unknown[][] = [];
+  const socket = connect({ engine, host: 'db.example', port: server.port, lookup });
+  socket.on('lookup', (...args) => events.push(args));
+  const line = await new Promise<string>((resolve, reject) => {
+    socket.on('data', (d) => resolve(String(d).trim()));
+    socket.on('error', reject);
+  });
+  socket.destroy();
+  assert.is(line, '127.0.0.13');
+  assert.equal(events, [[null, '127.0.0.1', 4, 'db.example']], 'the first address is the one connected to');
+  const failed = await new Promise<NodeJS.ErrnoException>((resolve) => {
+    connect({ engine, host: 'gone.example', port: server.port, lookup }).on('error', resolve);
+  });
+  assert.is(failed.code, 'ENOTFOUND');
+}));
 
 tcp('timeout: a connection not made in time fails with ERR_SV_TIMEOUT', async () => {
   const engine = await load('');
@@ -170,22 +135,17 @@ tcp('timeout: a connection not made in time fails with ERR_SV_TIMEOUT', async ()
   assert.match(error.message, /no connection to hang\.example port 80 within 50 ms/);
 });
 
-tcp('config: the file is opened once; a missing one fails every connection with ERR_SV_CONFIG', async () => {
-  const server = await tcpRecorder();
-  try {
-    const file = join(dir, 'connect.conf');
-    writeFileSync(file, '127.0.0.1/32 onevipa 127.0.0.12\n');
-    assert.is((await roundTrip({ config: file, host: '127.0.0.1', port: server.port })).line, '127.0.0.12');
-    const error = await new Promise<Error>((resolve) => {
-      connect({ config: join(dir, 'missing.conf'), host: '127.0.0.1', port: server.port }).on('error', resolve);
-    });
-    assert.instance(error, ConfigError);
-    assert.is((error as ConfigError).code, 'ERR_SV_CONFIG');
-    assert.match(error.message, /cannot read .*missing\.conf: no such file/);
-  } finally {
-    await server.close();
-  }
-});
+tcp('config: the file is opened once; a missing one fails every connection with ERR_SV_CONFIG', () => withServer(tcpRecorder, async (server) => {
+  const file = join(dir, 'connect.conf');
+  writeFileSync(file, '127.0.0.1/32 onevipa 127.0.0.12\n');
+  assert.is((await roundTrip({ config: file, host: '127.0.0.1', port: server.port })).line, '127.0.0.12');
+  const error = await new Promise<Error>((resolve) => {
+    connect({ config: join(dir, 'missing.conf'), host: '127.0.0.1', port: server.port }).on('error', resolve);
+  });
+  assert.instance(error, ConfigError);
+  assert.is((error as ConfigError).code, 'ERR_SV_CONFIG');
+  assert.match(error.message, /cannot read .*missing\.conf: no such file/);
+}));
 
 tcp('options that cannot work are refused at once', async () => {
   const engine = await load('');
@@ -209,41 +169,31 @@ function send(socket: DgramSocket, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => socket.send('x', port, host, (e) => (e ? reject(e) : resolve())));
 }
 
-udp('lrr: datagrams of three sockets leave from the three sources in turn', async () => {
-  const server = await udpRecorder();
-  try {
-    const engine = await load(`127.0.0.1/32 lrr ${VIPAS.join(' ')}`, { seed: [3, 4] });
-    const decisions = [];
-    for (let i = 0; i < 3; i++) {
-      const socket = createSocket('udp4');
-      const decision = await bindSocket(socket, '127.0.0.1', server.port, { engine });
-      decisions.push(decision);
-      await send(socket, server.port, '127.0.0.1');
-      socket.close();
-    }
-    await until(() => server.sources.length === 3);
-    assert.equal([...server.sources].sort(), VIPAS);
-    assert.equal(decisions.map((d) => d.code === 'bind' && d.source), server.sources);
-  } finally {
-    await server.close();
-  }
-});
-
-udp('a udp6 socket sending to IPv4 is bound to the mapped source', async () => {
-  const server = await udpRecorder();
-  try {
-    const engine = await load('127.0.0.1/32 onevipa 127.0.0.12');
-    const socket = createSocket('udp6');
+udp('lrr: datagrams of three sockets leave from the three sources in turn', () => withServer(udpRecorder, async (server) => {
+  const engine = await load(`127.0.0.1/32 lrr ${VIPAS.join(' ')}`, { seed: [3, 4] });
+  const decisions = [];
+  for (let i = 0; i < 3; i++) {
+    const socket = createSocket('udp4');
     const decision = await bindSocket(socket, '127.0.0.1', server.port, { engine });
-    assert.equal(decision.code === 'bind' && [decision.source, decision.mapped], ['::ffff:127.0.0.12', true]);
-    await send(socket, server.port, '::ffff:127.0.0.1');
+    decisions.push(decision);
+    await send(socket, server.port, '127.0.0.1');
     socket.close();
-    await until(() => server.sources.length === 1);
-    assert.equal(server.sources, ['127.0.0.12']);
-  } finally {
-    await server.close();
   }
-});
+  await until(() => server.sources.length === 3);
+  assert.equal([...server.sources].sort(), VIPAS);
+  assert.equal(decisions.map((d) => d.code === 'bind' && d.source), server.sources);
+}));
+
+udp('a udp6 socket sending to IPv4 is bound to the mapped source', () => withServer(udpRecorder, async (server) => {
+  const engine = await load('127.0.0.1/32 onevipa 127.0.0.12');
+  const socket = createSocket('udp6');
+  const decision = await bindSocket(socket, '127.0.0.1', server.port, { engine });
+  assert.equal(decision.code === 'bind' && [decision.source, decision.mapped], ['::ffff:127.0.0.12', true]);
+  await send(socket, server.port, '::ffff:127.0.0.1');
+  socket.close();
+  await until(() => server.sources.length === 1);
+  assert.equal(server.sources, ['127.0.0.12']);
+}));
 
 udp('no rule: the socket stays unbound; lc counts are given back on close', async () => {
   const engine = await load('127.0.0.1/32 lc 127.0.0.11');

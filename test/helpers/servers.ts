@@ -101,6 +101,16 @@ export async function udpRecorder(host = '127.0.0.1'): Promise<Recorder> {
   };
 }
 
+/** Runs `body` with a server that `start` makes, and closes the server afterwards. */
+export async function withServer<S extends Recorder>(start: () => Promise<S>, body: (server: S) => Promise<void>): Promise<void> {
+  const server = await start();
+  try {
+    await body(server);
+  } finally {
+    await server.close();
+  }
+}
+
 /** Resolves when `check()` is true, checking every 5 ms for at most `ms` milliseconds. */
 export async function until(check: () => boolean, ms = 5000): Promise<void> {
   for (let waited = 0; !check(); waited += 5) {
