@@ -73,13 +73,21 @@ export async function check(options: CheckOptions, ctx: CommandContext): Promise
     ctx.io.out(JSON.stringify({ schema: JSON_SCHEMA, file: displayName(file), rules, ...report }));
   } else {
     for (const d of inFileOrder(diagnostics)) ctx.io.out(formatDiagnostic(file, d));
-    if (!options.quiet) {
-      const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-      ctx.io.out(`${displayName(file)}: ${count(rules, 'rule')}, ${count(report.errors.length, 'error')}, ` +
-        `${count(report.warnings.length, 'warning')}`);
-    }
+    if (!options.quiet) ctx.io.out(summary(file, rules, diagnostics));
   }
   return report.errors.length ? EXIT_CONFIG_ERRORS : EXIT_OK;
+}
+
+// `FILE: N rules, E errors, W warnings`, of the diagnostics listed; the engine keeps only
+// the first 1000, and says how many more there are in the column of DIAGNOSTICS_OMITTED.
+function summary(file: string, rules: number, diagnostics: CheckDiagnostic[]): string {
+  const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const listed = diagnostics.filter((d) => d.code !== 'DIAGNOSTICS_OMITTED');
+  const omitted = diagnostics.filter((d) => d.code === 'DIAGNOSTICS_OMITTED').reduce((n, d) => n + d.column, 0);
+  const errors = listed.filter((d) => d.severity === 'error').length;
+  const warnings = listed.filter((d) => d.severity === 'warning').length;
+  return `${displayName(file)}: ${count(rules, 'rule')}, ${count(errors, 'error')}, ${count(warnings, 'warning')}` +
+    (omitted ? ` (${omitted} more not listed)` : '');
 }
 
 // --no-resolve: every name "fails" to resolve, and the engine's warnings about that are
