@@ -1,81 +1,68 @@
 #!/usr/bin/env node
-// The src-vipa command: picks the command, turns its arguments into options, runs it.
-// The work is in commands/, which the tests call directly.
-import { readFileSync } from 'node:fs';
-import { checkArgs, explainArgs, type Parsed, simulateArgs } from './commands/args.js';
-import { check, checkUsage } from './commands/check.js';
-import { type CommandContext, EXIT_USAGE, UsageError } from './commands/context.js';
-import { explain, explainUsage } from './commands/explain.js';
-import { simulate, simulateUsage } from './commands/simulate.js';
+// The src-vipa command as a process: output that may fail (a closed pipe, a full disk),
+// exit statuses, and no stack trace for a user. The commands are in commands/.
+import { type CommandContext, EXIT_PIPE, EXIT_USAGE } from './commands/context.js';
+import { main } from './commands/main.js';
+import { fileProblem, SrcVipaError } from './errors.js';
 import { escapeControls } from './text.js';
 
-interface Command<T> {
-  usage: string;
-  args(argv: string[]): Parsed<T>;
-  run(options: T, ctx: CommandContext): Promise<number>;
+const debug = Boolean(process.env.SRC_VIPA_DEBUG && process.env.SRC_VIPA_DEBUG !== '0');
+
+// A message may quote a file name or an argument: its control characters are escaped, as
+// the engine escapes the file's text.
+function say(message: string): void {
+  try {
+    process.stderr.write(message.split('\n').map((line) => `src-vipa: ${escapeControls(line)}\n`).join(''));
+  } catch {
+    // standard error is gone too: the exit status says the rest
+  }
 }
 
-const commands: Record<string, Command<never>> = {
-  check: { usage: checkUsage, args: checkArgs, run: check },
-  explain: { usage: explainUsage, args: explainArgs, run: explain },
-  simulate: { usage: simulateUsage, args: simulateArgs, run: simulate },
-} as Record<string, Command<never>>;
-
-const usage = `Usage: src-vipa COMMAND [ARGS]
-
-Checks a src_vipa configuration and shows the source addresses it chooses, with the
-engine the preload library src_vipa.so uses.
-
-Commands:
-  check [--json] [FILE]                              every problem of the file
-  explain [--config FILE] [--json] DEST [PORT]       the rule a destination gets
-  explain [--config FILE] [--json] --bind PORT [--family 4|6]
-  simulate [--config FILE] DEST [PORT] -n COUNT      how COUNT decisions are spread
-
-Without a file, the commands read $SRC_VIPA_CONFIG_FILE, else /etc/src_vipa.conf.
-src-vipa COMMAND --help describes a command; src-vipa --version prints the version.`;
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+// A reader that has seen enough (`| head -1`) closes the pipe: stop, as a program killed by
+// SIGPIPE would (Node ignores the signal and reports EPIPE instead). Any other write error
+// (a full disk, /dev/full) is one line and status 2.
+function failedOutput(error: NodeJS.ErrnoException): never {
+  if (error.code === 'EPIPE') process.exit(EXIT_PIPE);
+  say(`cannot write the output: ${error.code === 'ENOSPC' ? 'no space left on device' : fileProblem(error)}`);
+  process.exit(EXIT_USAGE);
 }
+process.stdout.on('error', failedOutput);
+process.stderr.on('error', () => process.exit(EXIT_USAGE));
 
-async function main(argv: string[], ctx: CommandContext): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined) throw new UsageError('missing command: check, explain or simulate (see src-vipa --help)');
-  if (name === '--help' || name === '-h' || name === 'help') {
-    ctx.io.out(usage);
-    return 0;
+/** One line for a failure; the stack only when SRC_VIPA_DEBUG is set. */
+function fail(error: unknown): void {
+  if (error instanceof SrcVipaError) {
+    say(error.message);
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    say(debug && error instanceof Error ? `internal error: ${error.stack}` : `internal error: ${message}`);
   }
-  if (name === '--version') {
-    ctx.io.out(version());
-    return 0;
-  }
-  const command = commands[name];
-  if (!command) throw new UsageError(`unknown command '${name}': use check, explain or simulate (see src-vipa --help)`);
-  const parsed = command.args(rest);
-  if (parsed.help) {
-    ctx.io.out(command.usage);
-    return 0;
-  }
-  return command.run(parsed.options, ctx);
+  process.exitCode = EXIT_USAGE;
 }
+process.on('uncaughtException', (error) => {
+  fail(error);
+  process.exit(EXIT_USAGE);
+});
 
+const progressShown = process.stderr.isTTY === true;
 const ctx: CommandContext = {
   io: {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
+    out: (line) => {
+      if (!process.stdout.destroyed) process.stdout.write(`${line}\n`);
+    },
+    err: (line) => {
+      if (!process.stderr.destroyed) process.stderr.write(`${line}\n`);
+    },
+    stdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    },
+    ...(progressShown ? { progress: (text: string) => process.stderr.write(`\r\x1b[K${text}`) } : {}),
   },
   env: process.env,
 };
 
-main(process.argv.slice(2), ctx).then(
-  (status) => { process.exitCode = status; },
-  (error: Error) => {
-    // one clear line; the stack only when debugging
-    const debug = process.env.SRC_VIPA_DEBUG && process.env.SRC_VIPA_DEBUG !== '0';
-    // a message may quote a file name or an argument: escaped like the file's text
-    ctx.io.err(`src-vipa: ${debug && !(error instanceof UsageError) ? error.stack : escapeControls(error.message)}`);
-    process.exitCode = EXIT_USAGE;
-  },
-);
+main(process.argv.slice(2), ctx).then((status) => {
+  process.exitCode = status;
+}, fail);

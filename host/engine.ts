@@ -2,6 +2,7 @@
 // decision comes from the engine; this class only marshals text and numbers in and out.
 import { randomFillSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import {
@@ -13,7 +14,11 @@ import {
   RULE_PERM, RULE_POLICY, RULE_PORT_HI, RULE_PORT_LO, RULE_PREFIX, RULE_SHADOWED_BY,
   RULE_SRC_COUNT, SCRATCH_SIZE, type Severity, SEVERITIES, SV_BIND, SV_KEEP, SV_PASS,
 } from './abi.js';
+import { AbiError, AddressError, ConfigError, EngineError, fileProblem } from './errors.js';
 import { failureReason, type Resolver, systemResolver } from './resolve.js';
+import {
+  defaultRrProvider, PER_PROCESS_NOTICE, type RrCounters, takePerProcessNotice,
+} from './rr.js';
 
 export type Family = 4 | 6;
 
@@ -24,24 +29,33 @@ export interface LoadOptions {
   seed?: readonly [lo: number, hi: number];
   /** The engine module; default: build/engine.wasm of this package. */
   wasmPath?: string;
-  /** Receives the engine's log messages (syslog levels); default: stderr if SRC_VIPA_DEBUG is set. */
+  /**
+   * Receives the engine's log messages and the host's notices (syslog levels: 3 error,
+   * 4 warning, 6 info, 7 debug). Default: warnings and errors become process warnings
+   * (process.emitWarning, type 'SrcVipaWarning'); with SRC_VIPA_DEBUG set, every message
+   * goes to standard error instead.
+   */
   onLog?: (level: number, message: string) => void;
   /** The engine's `random_u32` import; default: node:crypto. */
   random?: () => number;
   /**
-   * The `rr` counter shared by the processes that use one configuration (`rr_next`):
-   * returns the counter of `line` before incrementing it, or 0xFFFFFFFF if there is none.
-   * Default: one counter per line, in this Engine.
+   * The counters of the `rr:ABC` rules (the engine's `rr_next` import). Default: what the
+   * default provider of host/rr.ts makes: host-wide with the native addon, else this
+   * Engine's own (said once per process through `onLog`).
    */
-  rrCounter?: (line: number, perm: number) => number;
+  rrCounters?: RrCounters;
 }
 
 export interface Diagnostic {
   line: number;
   column: number;
   severity: Severity;
-  code: number;
+  /** The same names as the CLI's JSON: 'SYNTAX', 'BAD_POLICY', 'SHADOWED', ... */
+  code: DiagnosticName;
+  /** The same as `code` (its name in version 0.1). */
   name: DiagnosticName;
+  /** The number of the code in the engine ABI (docs/abi.md). */
+  abiCode: number;
   message: string;
 }
 
@@ -97,6 +111,10 @@ const LOAD_ERRORS: Record<number, string> = {
   [-1]: 'called out of order', [-2]: 'bad arguments',
   [-3]: 'out of memory (the configuration is too large for the engine\'s 256 MiB; see LIMITS in src_vipa(8))',
 };
+
+function loadFailure(call: string, status: number): EngineError {
+  return new EngineError(`the engine could not load the configuration: ${call}: ${LOAD_ERRORS[status] ?? status}`);
+}
 const LOG_LEVELS: Record<number, string> = { 3: 'error', 4: 'warning', 6: 'info', 7: 'debug' };
 
 // Compiling is the slow part; every load makes its own instance of the one module.
@@ -105,7 +123,18 @@ const modules = new Map<string, WebAssembly.Module>();
 function compile(path: string): WebAssembly.Module {
   let module = modules.get(path);
   if (!module) {
-    module = new WebAssembly.Module(readFileSync(path));
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (error) {
+      throw new AbiError(`cannot read the engine ${path}: ${fileProblem(error)} ` +
+        `(${(error as NodeJS.ErrnoException).code}): build it (make engine) or reinstall src-vipa`, { cause: error });
+    }
+    try {
+      module = new WebAssembly.Module(bytes);
+    } catch (error) {
+      throw new AbiError(`${path} is not a WebAssembly module: ${(error as Error).message}`, { cause: error });
+    }
     modules.set(path, module);
   }
   return module;
@@ -115,60 +144,93 @@ function cryptoRandom(): number {
   return randomFillSync(new Uint32Array(1))[0];
 }
 
-// rr's "host-wide" counter when there is only this process to share it with.
-function inProcessCounter(): (line: number) => number {
-  const counters = new Map<number, number>();
-  return (line) => {
-    const value = counters.get(line) ?? 0;
-    counters.set(line, (value + 1) >>> 0);
-    return value;
-  };
+function debugging(): boolean {
+  const debug = process.env.SRC_VIPA_DEBUG;
+  return debug !== undefined && debug !== '' && debug !== '0';
 }
 
-function debugLog(level: number, message: string): void {
-  const debug = process.env.SRC_VIPA_DEBUG;
-  if (debug && debug !== '0') process.stderr.write(`src-vipa: engine ${LOG_LEVELS[level] ?? level}: ${message}\n`);
+/** Writes a message to standard error when SRC_VIPA_DEBUG is set (the CLI's logger). */
+export function debugLog(level: number, message: string): void {
+  if (debugging()) process.stderr.write(`src-vipa: ${LOG_LEVELS[level] ?? level}: ${message}\n`);
+}
+
+function defaultLog(level: number, message: string): void {
+  if (debugging()) debugLog(level, message);
+  else if (level <= 4) process.emitWarning(message, { type: 'SrcVipaWarning' });
 }
 
 function checkPort(port: number): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`port ${port} is not a port number (0-65535)`);
+    throw new AddressError(`port ${port} is not a port number (0-65535)`);
   }
   return port;
 }
 
+/** The file the preload library reads: $SRC_VIPA_CONFIG_FILE, else /etc/src_vipa.conf. */
+export function defaultConfigFile(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return env.SRC_VIPA_CONFIG_FILE || DEFAULT_CONFIG_FILE;
+}
+export const DEFAULT_CONFIG_FILE = '/etc/src_vipa.conf';
+
 /**
- * One loaded configuration. Each `load` makes a fresh WebAssembly instance: the engine
+ * One loaded configuration. Each load makes a fresh WebAssembly instance: the engine
  * allocates while loading and never again, so an instance holds exactly one configuration.
- * Not re-entrant, like the engine; everything but `load` is synchronous.
+ * Not re-entrant, like the engine; everything but loading is synchronous.
  */
 export class Engine {
   readonly #x: EngineExports;
   readonly #result: number;
   readonly #scratch: number;
+  readonly #rrScope: 'host' | 'process';
+  readonly #file: string | undefined;
   #view: DataView;
   #diagnostics: Diagnostic[] = [];
   #broken: Error | null = null;
   readonly #encoder = new TextEncoder();
   readonly #decoder = new TextDecoder();
 
-  private constructor(exports: EngineExports) {
+  private constructor(exports: EngineExports, rrScope: 'host' | 'process', file: string | undefined) {
     this.#x = exports;
     this.#view = new DataView(exports.memory.buffer);
     this.#result = exports.sv_result_ptr();
     this.#scratch = exports.sv_scratch_ptr();
+    this.#rrScope = rrScope;
+    this.#file = file;
   }
 
-  /** Loads a configuration: parse, resolve its host names, finalize. */
+  /**
+   * Reads and loads a configuration file, as the preload library does: `path`, else
+   * $SRC_VIPA_CONFIG_FILE, else /etc/src_vipa.conf. A file that cannot be read is a
+   * ConfigError (code ERR_SV_CONFIG) saying why in plain words.
+   */
+  static async open(path?: string, options: LoadOptions = {}): Promise<Engine> {
+    const file = path ?? defaultConfigFile();
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(file);
+    } catch (error) {
+      throw new ConfigError(`cannot read ${file}: ${fileProblem(error)}`, file, { cause: error });
+    }
+    return Engine.#load(bytes, options, file);
+  }
+
+  /** Loads configuration text (or its bytes): parse, resolve its host names, finalize. */
   static async load(config: string | Uint8Array, options: LoadOptions = {}): Promise<Engine> {
-    const engine = Engine.#instantiate(options);
-    const bytes = typeof config === 'string' ? engine.#encoder.encode(config) : config;
+    return Engine.#load(typeof config === 'string' ? new TextEncoder().encode(config) : config, options, undefined);
+  }
+
+  static async #load(bytes: Uint8Array, options: LoadOptions, file: string | undefined): Promise<Engine> {
+    const onLog = options.onLog ?? defaultLog;
+    const engine = Engine.#instantiate(options, onLog, file);
     const names = engine.#loading('parsing', () => engine.#parse(bytes));
     const resolver = options.resolver ?? systemResolver;
     // all names at once; answers go in afterwards, in name order, so loading is reproducible
     const answers = await Promise.allSettled(names.map((name) => resolver(name)));
     engine.#loading('taking the resolver\'s answers', () => answers.forEach((answer, i) => engine.#answer(i, answer)));
     engine.#loading('building the tables', () => engine.#finalize());
+    if (engine.#rrScope === 'process' && engine.#hasRrRule() && takePerProcessNotice()) {
+      onLog(4, PER_PROCESS_NOTICE);
+    }
     return engine;
   }
 
@@ -181,22 +243,22 @@ export class Engine {
     } catch (error) {
       if (!(error instanceof WebAssembly.RuntimeError)) throw error;
       const full = this.#x.memory.buffer.byteLength > MAX_MEMORY - (1 << 20);
-      throw new Error(full
+      throw new EngineError(full
         ? `the engine ran out of memory (${MAX_MEMORY >> 20} MiB) while ${step}: the configuration is beyond its limits (see LIMITS in src_vipa(8)); nothing of it applies`
         : `the engine failed while ${step} (${error.message}); nothing of the configuration applies: please report this with the file`,
       { cause: error });
     }
   }
 
-  static #instantiate(options: LoadOptions): Engine {
+  static #instantiate(options: LoadOptions, onLog: (level: number, message: string) => void,
+                      file: string | undefined): Engine {
     const random = options.random ?? cryptoRandom;
-    const onLog = options.onLog ?? debugLog;
-    const rrCounter = options.rrCounter ?? inProcessCounter();
+    const rr = options.rrCounters ?? defaultRrProvider()({ file });
     let engine: Engine | undefined;
     const imports = {
       src_vipa: {
         random_u32: () => random() >>> 0,
-        rr_next: (line: number, perm: number) => rrCounter(line, perm) >>> 0,
+        rr_next: (line: number, perm: number) => rr.next(line, perm) >>> 0,
         log: (level: number, ptr: number, len: number) => onLog(level, engine ? engine.#text(ptr, len) : ''),
         clock_ms: () => performance.now(),
       },
@@ -208,29 +270,49 @@ export class Engine {
       .filter((i) => !(i.module === 'src_vipa' && i.name in imports.src_vipa))
       .map((i) => `${i.module}.${i.name}`);
     if (unknown.length) {
-      throw new Error(`${path} needs imports this host does not provide (${unknown.join(', ')}): ` +
+      throw new AbiError(`${path} needs imports this host does not provide (${unknown.join(', ')}): ` +
         'it was built for another engine ABI; rebuild the engine (make engine) or use a matching src-vipa');
     }
     const instance = new WebAssembly.Instance(module, imports);
     const exports = instance.exports as unknown as EngineExports;
     const missing = EXPORT_NAMES.filter((name) => !(name in exports));
-    if (missing.length) throw new Error(`${path} is not a src-vipa engine: it lacks ${missing.join(', ')}`);
+    if (missing.length) throw new AbiError(`${path} is not a src-vipa engine: it lacks ${missing.join(', ')}`);
     const version = exports.sv_abi_version() >>> 0;
     if (version >>> 16 !== ABI_MAJOR) {
-      throw new Error(`${path} has engine ABI ${version >>> 16}.${version & 0xffff}, but this host ` +
+      throw new AbiError(`${path} has engine ABI ${version >>> 16}.${version & 0xffff}, but this host ` +
         `needs ABI ${ABI_MAJOR}.x: rebuild the engine (make engine) or use a matching src-vipa`);
     }
-    engine = new Engine(exports);
+    engine = new Engine(exports, rr.scope, file);
     if (options.seed) exports.sv_seed(options.seed[0] >>> 0, options.seed[1] >>> 0);
     return engine;
   }
 
+  #hasRrRule(): boolean {
+    for (let id = 0, n = this.#x.sv_rule_count(); id < n; id++) {
+      if (this.#u32(this.#x.sv_rule_ptr(id) + RULE_POLICY) === P_RR) return true;
+    }
+    return false;
+  }
+
+  /** The file Engine.open read; undefined for Engine.load(text). */
+  get file(): string | undefined {
+    return this.#file;
+  }
+
+  /**
+   * Where `rr:ABC` rules take their turns: 'host' (shared with the other processes that
+   * use the same file, through the native addon) or 'process' (this Engine only).
+   */
+  get rrScope(): 'host' | 'process' {
+    return this.#rrScope;
+  }
+
   #parse(bytes: Uint8Array): string[] {
     const at = this.#x.sv_input(bytes.length);
-    if (!at) throw new Error(`the configuration is too large (${bytes.length} bytes; at most 64 MiB)`);
+    if (!at) throw new ConfigError(`the configuration is too large (${bytes.length} bytes; at most 64 MiB)`, this.#file);
     new Uint8Array(this.#x.memory.buffer, at, bytes.length).set(bytes);
     const count = this.#x.sv_parse(bytes.length);
-    if (count < 0) throw new Error(`engine: sv_parse failed: ${LOAD_ERRORS[count] ?? count}`);
+    if (count < 0) throw loadFailure('sv_parse', count);
     const names: string[] = [];
     for (let i = 0; i < count; i++) names.push(this.#text(this.#x.sv_name_ptr(i), this.#x.sv_name_len(i)));
     return names;
@@ -247,7 +329,7 @@ export class Engine {
       if (!family) continue; // e.g. a link-local address with a zone id: not usable in a rule
       const [a0, a1, a2, a3] = this.#resultWords();
       const status = this.#x.sv_answer(i, family, a0, a1, a2, a3);
-      if (status < 0) throw new Error(`engine: sv_answer failed: ${LOAD_ERRORS[status] ?? status}`);
+      if (status < 0) throw loadFailure('sv_answer', status);
       usable++;
     }
     if (!usable) this.#x.sv_answer_error(i, answer.value.length ? REASON_OTHER : REASON_NOT_FOUND);
@@ -255,17 +337,19 @@ export class Engine {
 
   #finalize(): void {
     const status = this.#x.sv_finalize();
-    if (status < 0) throw new Error(`engine: sv_finalize failed: ${LOAD_ERRORS[status] ?? status}`);
+    if (status < 0) throw loadFailure('sv_finalize', status);
     const count = this.#x.sv_diag_count();
     for (let i = 0; i < count; i++) {
       const d = this.#x.sv_diag_ptr(i);
       const code = this.#u32(d + DIAG_CODE);
+      const name = DIAGNOSTIC_NAMES[code];
       this.#diagnostics.push({
         line: this.#u32(d + DIAG_LINE),
         column: this.#u32(d + DIAG_COLUMN),
         severity: SEVERITIES[this.#u32(d + DIAG_SEVERITY)],
-        code,
-        name: DIAGNOSTIC_NAMES[code],
+        code: name,
+        name,
+        abiCode: code,
         message: this.#text(this.#u32(d + DIAG_MESSAGE_PTR), this.#u32(d + DIAG_MESSAGE_LEN)),
       });
     }
@@ -284,24 +368,59 @@ export class Engine {
   /** Decides for one socket, as the preload library would. */
   select(query: Query): Decision {
     this.#check();
-    let code: number;
+    const args = this.#selectArgs(query);
+    const code = this.#guard(() => this.#x.sv_select(...args));
+    return this.#decision(code);
+  }
+
+  /**
+   * Makes `count` decisions in a row for one query, as `count` calls of select would,
+   * and counts how often each source of the rule was chosen (`counts[index]`). Null when
+   * no rule answers the query. `onProgress(done)` is called every million decisions.
+   */
+  tally(query: Query, count: number,
+        onProgress?: (done: number) => void): { first: RuleDecision; counts: number[] } | null {
+    this.#check();
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`count ${count} is not a positive integer`);
+    const args = this.#selectArgs(query);
+    const first = this.#decision(this.#guard(() => this.#x.sv_select(...args)));
+    if (first.code === 'pass') return null;
+    const counts = new Array<number>(this.#u32(this.#x.sv_rule_ptr(first.rule) + RULE_SRC_COUNT)).fill(0);
+    counts[first.index]++;
+    const select = this.#x.sv_select;
+    const [kind, family, a0, a1, a2, a3, port, proto, flags] = args;
+    const view = this.#memory();
+    const at = this.#result + RES_INDEX;
+    this.#guard(() => {
+      for (let done = 1; done < count; done++) {
+        // the rule answered once; it answers every repetition of the same query
+        if (select(kind, family, a0, a1, a2, a3, port, proto, flags) < SV_BIND) throw new EngineError('the engine stopped answering a query it answered before');
+        counts[view.getUint32(at, true)]++;
+        if (onProgress && done % 1_000_000 === 0) onProgress(done);
+      }
+    });
+    return { first, counts };
+  }
+
+  // The arguments of sv_select for a query (checked: an address, a port, a family).
+  #selectArgs(query: Query): Parameters<EngineExports['sv_select']> {
     if (query.kind === 'connect') {
       const family = this.#parseIntoResult(query.address);
-      if (!family) throw new TypeError(`'${query.address}' is not an IPv4 or IPv6 address`);
+      if (!family) throw new AddressError(`'${query.address}' is not an IPv4 or IPv6 address`);
       const [a0, a1, a2, a3] = this.#resultWords();
       const proto = query.proto ? PROTOCOLS[query.proto] : 0;
-      code = this.#guard(() =>
-        this.#x.sv_select(KIND_CONNECT, family, a0, a1, a2, a3, checkPort(query.port ?? 0), proto, 0));
-    } else {
-      if (query.family !== 4 && query.family !== 6) throw new TypeError(`family ${query.family} is not 4 or 6`);
-      const flags = query.dualstack ? F_DUALSTACK : 0;
-      code = this.#guard(() =>
-        this.#x.sv_select(KIND_BIND, query.family, 0, 0, 0, 0, checkPort(query.port), 0, flags));
+      return [KIND_CONNECT, family, a0, a1, a2, a3, checkPort(query.port ?? 0), proto, 0];
     }
+    if (query.family !== 4 && query.family !== 6) throw new AddressError(`family ${query.family} is not 4 or 6`);
+    const flags = query.dualstack ? F_DUALSTACK : 0;
+    return [KIND_BIND, query.family, 0, 0, 0, 0, checkPort(query.port), 0, flags];
+  }
+
+  #decision(code: number): Decision {
     if (code === SV_PASS) {
       return { code: 'pass', stable: (this.#u32(this.#result + RES_FLAGS) & RF_STABLE) !== 0 };
     }
-    if (code !== SV_BIND && code !== SV_KEEP) throw new Error(`engine: sv_select returned ${code}`);
+    if (code !== SV_BIND && code !== SV_KEEP) throw new EngineError(`the engine answered sv_select with ${code}`);
     const r = this.#result;
     const rule = this.#u32(r + RES_RULE);
     const family = this.#u32(r + RES_FAMILY) as Family;
@@ -382,7 +501,7 @@ export class Engine {
   /** The engine's text for 16 address bytes (sv_addr_format): RFC 5952, or a dotted quad. */
   formatAddress(family: Family, bytes: Uint8Array): string {
     this.#check();
-    if (bytes.length !== 16) throw new RangeError('an address is 16 bytes (IPv4 in the first 4)');
+    if (bytes.length !== 16) throw new AddressError('an address is 16 bytes (IPv4 in the first 4)');
     new Uint8Array(this.#x.memory.buffer, this.#result + RES_ADDR, 16).set(bytes);
     return this.#formatResult(family);
   }
@@ -440,7 +559,7 @@ export class Engine {
       return call();
     } catch (error) {
       if (error instanceof WebAssembly.RuntimeError) {
-        this.#broken = new Error(`the engine trapped (${error.message}); load the configuration again`, { cause: error });
+        this.#broken = new EngineError(`the engine trapped (${error.message}); load the configuration again`, { cause: error });
         throw this.#broken;
       }
       throw error;

@@ -26,6 +26,8 @@ DOCDIR ?= $(PREFIX)/share/doc/src-vipa
 LICENSEDIR ?= $(DOCDIR)
 # the src-vipa CLI (Node): the files of the npm package, and a link in BINDIR
 NODEDIR ?= $(PREFIX)/share/src-vipa
+# the CLI's bash completion (made by `src-vipa completion bash`, mk/node.mk)
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSCONFDIR ?= /etc
 # where `make install` notes the directories it created, for `make uninstall` to remove
 # them once empty; empty for package builds (the package manager owns directories)
@@ -66,7 +68,8 @@ install: all
 # packaging/install.sh reads the directories from the environment
 INSTALL_ENV = DESTDIR="$(DESTDIR)" LIBDIR="$(LIBDIR)" BINDIR="$(BINDIR)" MANDIR="$(MANDIR)" \
   DOCDIR="$(DOCDIR)" LICENSEDIR="$(LICENSEDIR)" NODEDIR="$(NODEDIR)" SYSCONFDIR="$(SYSCONFDIR)" \
-  INCLUDEDIR="$(INCLUDEDIR)" PKGCONFIGDIR="$(PKGCONFIGDIR)" VERSION="$(VERSION)" \
+  INCLUDEDIR="$(INCLUDEDIR)" PKGCONFIGDIR="$(PKGCONFIGDIR)" BASHCOMPDIR="$(BASHCOMPDIR)" \
+  VERSION="$(VERSION)" \
   NODE="$(NODE_SHEBANG)" INSTALL_RECORD="$(INSTALL_RECORD)"
 
 # Copies what `make` built; builds nothing (the rpm's %install and `make deb` call it).
@@ -209,3 +212,9 @@ TEST_TARGETS += test-package
 test-package: all deps-package
 	@$(MAKE) --no-print-directory deps-lint || echo "# the lint tools could not be installed: the package test skips them"
 	@MAKE="$(MAKE)" bash test/package/run.sh
+
+# the npm package as a user installs it: every export from ESM, CommonJS and TypeScript,
+# and connections through agent/dispatcher/connect (test/npm/run.sh)
+TEST_TARGETS += test-npm
+test-npm: all deps-package
+	bash test/npm/run.sh

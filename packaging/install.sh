@@ -6,7 +6,7 @@
 #   packaging/install.sh files PART...       an rpm %files list of them (the spec)
 #
 # The directories come from the environment, as mk/package.mk exports them: DESTDIR,
-# LIBDIR, BINDIR, MANDIR, DOCDIR, LICENSEDIR, NODEDIR, SYSCONFDIR, INCLUDEDIR,
+# LIBDIR, BINDIR, MANDIR, DOCDIR, LICENSEDIR, NODEDIR, SYSCONFDIR, INCLUDEDIR, BASHCOMPDIR,
 # PKGCONFIGDIR; VERSION; NODE (optional) is the interpreter named in installed Node
 # scripts. INSTALL_RECORD (a path below DESTDIR, or
 # empty for none) is where `install` notes the directories it created, so that
@@ -18,7 +18,7 @@ action=${1:-}
 shift || true
 [ $# -gt 0 ] || { echo "usage: $0 install|uninstall|files PART..." >&2; exit 2; }
 DESTDIR=${DESTDIR:-}
-VARS=(LIBDIR BINDIR MANDIR DOCDIR LICENSEDIR NODEDIR SYSCONFDIR INCLUDEDIR PKGCONFIGDIR)
+VARS=(LIBDIR BINDIR MANDIR DOCDIR LICENSEDIR NODEDIR SYSCONFDIR INCLUDEDIR PKGCONFIGDIR BASHCOMPDIR)
 for v in "${VARS[@]}"; do
   [ -n "${!v:-}" ] || { echo "$0: $v is not set (run through make)" >&2; exit 2; }
 done

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Engine } from '../host/engine.js';
-import { connect, isA, load, picks, ruled } from './helpers/engine.js';
+import { AddressError } from '../host/errors.js';
+import { connect, load, picks, ruled } from './helpers/engine.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'src-vipa-engine-test-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -177,9 +178,10 @@ shapes('diagnostics() hands out copies', async () => {
 
 shapes('bad arguments are refused before they reach the engine', async () => {
   const e = await load('');
-  assert.throws(() => e.select({ kind: 'bind', port: 80, family: 5 as 4 }), isA(TypeError));
-  assert.throws(() => e.select({ kind: 'bind', port: 80.5, family: 4 }), isA(RangeError));
-  assert.throws(() => e.formatAddress(6, new Uint8Array(4)), isA(RangeError));
+  const addressError = (e: unknown) => e instanceof AddressError && e.code === 'ERR_SV_ADDRESS';
+  assert.throws(() => e.select({ kind: 'bind', port: 80, family: 5 as 4 }), addressError);
+  assert.throws(() => e.select({ kind: 'bind', port: 80.5, family: 4 }), addressError);
+  assert.throws(() => e.formatAddress(6, new Uint8Array(4)), addressError);
   assert.is(e.parseAddress('not an address'), null);
 });
 

@@ -77,7 +77,7 @@ rr('round robin on the shared counter, which starts at 0', async () => {
 rr('the counter is asked for with the line and the permission bits', async () => {
   const calls: [number, number][] = [];
   let counter = 5;
-  const e = await load(`# x\n${rule('rr:640')}`, { rrCounter: (line, perm) => { calls.push([line, perm]); return counter++; } });
+  const e = await load(`# x\n${rule('rr:640')}`, { rrCounters: { scope: 'host', next: (line, perm) => { calls.push([line, perm]); return counter++; } } });
   const seq = picks(e, DEST, 4);
   assert.equal(calls, [[2, 0o640], [2, 0o640], [2, 0o640], [2, 0o640]]);
   assert.equal(seq, [5, 6, 7, 8].map((v) => v % SOURCES.length), 'the counter value picks the source');
@@ -93,7 +93,7 @@ rr('one counter per line', async () => {
 rr('without a shared counter: round robin per process, said once in the log', async () => {
   const logs: [number, string][] = [];
   const e = await load(rule('rr:600'), {
-    seed: [1, 2], rrCounter: () => 0xffffffff, onLog: (level, message) => logs.push([level, message]),
+    seed: [1, 2], rrCounters: { scope: 'host', next: () => 0xffffffff }, onLog: (level, message) => logs.push([level, message]),
   });
   assertRotation(picks(e, DEST, 8), SOURCES.length, 'fallback');
   assert.is(logs.length, 1, JSON.stringify(logs));

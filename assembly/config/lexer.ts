@@ -24,6 +24,10 @@ export class Lexer {
   constructor(base: usize, len: u32) {
     this.pos = base;
     this.end = base + len;
+    // A UTF-8 byte-order mark, as some editors write, is not part of the first line.
+    if (len >= 3 && load<u8>(base) == 0xef && load<u8>(base + 1) == 0xbb && load<u8>(base + 2) == 0xbf) {
+      this.pos += 3;
+    }
   }
 
   // Advances to the next line; false at the end of the input.

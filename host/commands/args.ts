@@ -7,6 +7,7 @@ import { UsageError } from './context.js';
 import type { ExplainOptions } from './explain.js';
 import type { SimulateOptions } from './simulate.js';
 import type { TargetOptions } from './target.js';
+import type { TestOptions } from './test.js';
 
 /** What a command line asks for: the help text, or a run with these options. */
 export type Parsed<T> = { help: true } | { help: false; options: T };
@@ -19,7 +20,7 @@ const TARGET_OPTIONS: OptionSpec = {
   bind: { type: 'string' },
   family: { type: 'string' },
   v6only: { type: 'boolean' },
-  help: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
 };
 
 function parse(command: string, argv: string[], options: OptionSpec): { values: Values; positionals: string[] } {
@@ -93,11 +94,27 @@ function targetOptions(command: string, values: Values, positionals: string[]): 
 }
 
 export function checkArgs(argv: string[]): Parsed<CheckOptions> {
-  const { values, positionals } = parse('check', argv, { json: { type: 'boolean' }, help: { type: 'boolean' } });
+  const { values, positionals } = parse('check', argv, {
+    config: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' },
+    'no-resolve': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) return { help: true };
-  const [file, ...extra] = positionals;
+  const [given, ...extra] = positionals;
   if (extra.length) throw tooMany('check', extra);
-  return { help: false, options: { ...(file === undefined ? {} : { file }), json: values.json === true } };
+  const config = string(values, 'config');
+  if (given !== undefined && config !== undefined) {
+    throw new UsageError(`check: give the file once, as FILE or as --config FILE (see src-vipa check --help)`);
+  }
+  const file = given ?? config;
+  return {
+    help: false,
+    options: {
+      ...(file === undefined ? {} : { file }),
+      json: values.json === true,
+      ...(values.quiet ? { quiet: true } : {}),
+      ...(values['no-resolve'] ? { noResolve: true } : {}),
+    },
+  };
 }
 
 export function explainArgs(argv: string[]): Parsed<ExplainOptions> {
@@ -112,7 +129,7 @@ export function explainArgs(argv: string[]): Parsed<ExplainOptions> {
 
 export function simulateArgs(argv: string[]): Parsed<SimulateOptions> {
   const { values, positionals } = parse('simulate', argv, {
-    ...TARGET_OPTIONS, count: { type: 'string', short: 'n' }, seed: { type: 'string' },
+    ...TARGET_OPTIONS, count: { type: 'string', short: 'n' }, seed: { type: 'string' }, json: { type: 'boolean' },
   });
   if (values.help) return { help: true };
   const count = string(values, 'count');
@@ -126,6 +143,29 @@ export function simulateArgs(argv: string[]): Parsed<SimulateOptions> {
       ...(config ? { config } : {}),
       count: integer(count, 'count', 1, 10_000_000),
       ...(seed === undefined ? {} : { seed: parseSeed(seed) }),
+      ...(values.json ? { json: true } : {}),
+    },
+  };
+}
+
+export function testArgs(argv: string[]): Parsed<TestOptions> {
+  const { values, positionals } = parse('test', argv, {
+    config: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, tap: { type: 'boolean' },
+    resolve: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) return { help: true };
+  if (values.json && values.tap) throw new UsageError('test: give --json or --tap, not both (see src-vipa test --help)');
+  if (!positionals.length) throw new UsageError('test: missing CASES: case files or directories of them (see src-vipa test --help)');
+  const config = string(values, 'config');
+  const seed = string(values, 'seed');
+  return {
+    help: false,
+    options: {
+      cases: positionals,
+      ...(config ? { config } : {}),
+      ...(seed === undefined ? {} : { seed: parseSeed(seed) }),
+      ...(values.json ? { format: 'json' as const } : values.tap ? { format: 'tap' as const } : {}),
+      ...(values.resolve ? { resolve: true } : {}),
     },
   };
 }

@@ -2,8 +2,9 @@
 // the next decision picks.
 import type { Engine, Rule } from '../engine.js';
 import {
-  type CommandContext, defaultConfigFile, EXIT_OK, loadConfigFile, reportErrors,
+  type CommandContext, defaultConfigFile, EXIT_OK, JSON_SCHEMA, loadConfigFile, reportErrors,
 } from './context.js';
+import type { CommandHelp } from './help.js';
 import { resolveTarget, type Target, type TargetOptions } from './target.js';
 
 export type ExplainOptions = TargetOptions & {
@@ -24,25 +25,32 @@ export interface Explanation {
   /** 'keep': the source is the wildcard, so the call is left alone. */
   code: 'bind' | 'keep';
   mapped: boolean;
+  /**
+   * For an rr:ABC rule, where its turns are counted: 'process' (in this command only; the
+   * counters of running programs are never moved) or 'host'.
+   */
+  rrCounter?: 'host' | 'process';
 }
 
-export const explainUsage = `Usage: src-vipa explain [--config FILE] [--json] DEST [PORT]
-       src-vipa explain [--config FILE] [--json] --bind PORT [--family 4|6] [--v6only]
-
-Shows the rule that a socket connecting to DEST (an IPv4 or IPv6 address, or a host
+export const explainHelp: CommandHelp = {
+  name: 'explain',
+  synopsis: [
+    'explain [--config FILE] [--json] DEST [PORT]',
+    'explain [--config FILE] [--json] --bind PORT [--family 4|6] [--v6only]',
+  ],
+  summary: 'the rule a destination or a wildcard bind gets',
+  description: `Shows the rule that a socket connecting to DEST (an IPv4 or IPv6 address, or a host
 name; ::ffff:a.b.c.d is matched by the IPv4 rules) would get, or the .INADDR_ANY
 statement that a bind of the wildcard address on PORT would get: its line, policy and
-sources, and the source the next decision picks.
-
-Options:
-  --config FILE   the configuration (default: $SRC_VIPA_CONFIG_FILE, else /etc/src_vipa.conf)
-  --json          print {"line":…,"policy":…,"sources":[…],"source":…}; {"line":null}
-                  when no rule matches
-  --bind PORT     explain a bind of the wildcard address on PORT
-  --family 4|6    the family of that bind (default 4)
-  --v6only        the IPv6 socket has IPV6_V6ONLY set (default: dual-stack; only
-                  IPv6 statements answer IPv6 sockets either way)
-  --help          show this help`;
+sources, and the source the next decision picks.`,
+  options: [
+    ['--config FILE', 'the configuration (default: $SRC_VIPA_CONFIG_FILE, else /etc/src_vipa.conf)'],
+    ['--json', 'print {"schema":1,"line":…,"rule":…,"policy":…,"sources":[…],"source":…,\n"index":…,"code":…,"mapped":…} (and "address" for a host name,\n"rrCounter" for an rr rule); {"schema":1,"line":null} when no rule matches'],
+    ['--bind PORT', 'explain a bind of the wildcard address on PORT'],
+    ['--family 4|6', 'the family of that bind (default 4)'],
+    ['--v6only', 'the IPv6 socket has IPV6_V6ONLY set (default: dual-stack; only\nIPv6 statements answer IPv6 sockets either way)'],
+  ],
+};
 
 /** The rule that answers the target and the next decision, or null when none does. */
 export function explainTarget(engine: Engine, target: Target): Explanation | null {
@@ -58,6 +66,7 @@ export function explainTarget(engine: Engine, target: Target): Explanation | nul
     index: decision.index,
     code: decision.code,
     mapped: decision.mapped,
+    ...(decision.policy.startsWith('rr:') ? { rrCounter: engine.rrScope } : {}),
   };
 }
 
@@ -76,13 +85,19 @@ export function formatExplanation(target: Target, e: Explanation | null): string
   const next = e.code === 'keep'
     ? `${e.sources[e.index]}: the wildcard, so the call is left alone`
     : `${e.source}${e.mapped ? ' (an IPv4 rule, answered with an IPv4-mapped address)' : ''}`;
+  const counted = e.rrCounter === 'process' ? ' (rr counted in this command only)' : '';
   return [
     target.label,
     `  rule         line ${e.line}: ${e.rule}`,
-    `  policy       ${e.policy}`,
+    `  policy       ${e.policy}${counted}`,
     `  sources      ${e.sources.join(' ')}`,
     `  next source  ${next}`,
   ];
+}
+
+// DEST was a host name: the JSON says what it resolved to.
+function resolvedName(options: ExplainOptions, target: Target): boolean {
+  return 'dest' in options && target.address !== undefined && target.address !== options.dest;
 }
 
 export async function explain(options: ExplainOptions, ctx: CommandContext): Promise<number> {
@@ -93,8 +108,8 @@ export async function explain(options: ExplainOptions, ctx: CommandContext): Pro
   const explanation = explainTarget(engine, target);
   if (options.json) {
     ctx.io.out(JSON.stringify(explanation
-      ? { ...(target.address === undefined ? {} : { address: target.address }), ...explanation }
-      : { line: null }));
+      ? { schema: JSON_SCHEMA, ...(resolvedName(options, target) ? { address: target.address } : {}), ...explanation }
+      : { schema: JSON_SCHEMA, line: null }));
   } else {
     for (const line of formatExplanation(target, explanation)) ctx.io.out(line);
     const ipv4 = explanation ? null : ipv4StatementFor(engine, target);

@@ -2,9 +2,10 @@
 // often each source came out.
 import type { Engine } from '../engine.js';
 import {
-  type CommandContext, defaultConfigFile, EXIT_OK, loadConfigFile, reportErrors,
+  type CommandContext, defaultConfigFile, EXIT_OK, JSON_SCHEMA, loadConfigFile, reportErrors,
 } from './context.js';
 import { describeRule } from './explain.js';
+import type { CommandHelp } from './help.js';
 import { resolveTarget, type Target, type TargetOptions } from './target.js';
 
 export type SimulateOptions = TargetOptions & {
@@ -13,6 +14,7 @@ export type SimulateOptions = TargetOptions & {
   count: number;
   /** Fixes the engine's random generator, so that a run can be repeated. */
   seed?: readonly [lo: number, hi: number];
+  json?: boolean;
 };
 
 export interface Distribution {
@@ -24,37 +26,37 @@ export interface Distribution {
   rows: { source: string; count: number }[];
 }
 
-export const simulateUsage = `Usage: src-vipa simulate [--config FILE] [--seed S] DEST [PORT] -n COUNT
-       src-vipa simulate [--config FILE] [--seed S] --bind PORT [--family 4|6] [--v6only] -n COUNT
-
-Makes COUNT decisions in a row for a socket connecting to DEST (or binding the
+export const simulateHelp: CommandHelp = {
+  name: 'simulate',
+  synopsis: [
+    'simulate [--config FILE] [--seed S] [--json] DEST [PORT] -n COUNT',
+    'simulate [--config FILE] [--seed S] [--json] --bind PORT [--family 4|6] [--v6only] -n COUNT',
+  ],
+  summary: 'how COUNT decisions are spread over the sources',
+  description: `Makes COUNT decisions in a row for a socket connecting to DEST (or binding the
 wildcard address on PORT), as one process would, and prints how often each source
-was picked, with a bar per source. Sockets are not closed in between, so the lc
-policy sees all of them open.
-
-Options:
-  --config FILE   the configuration (default: $SRC_VIPA_CONFIG_FILE, else /etc/src_vipa.conf)
-  -n COUNT        the number of decisions (1 to 10000000)
-  --seed S        fix the random generator (0 to 2^64-1) to repeat a run exactly
-  --bind PORT     simulate binds of the wildcard address on PORT
-  --family 4|6    the family of those binds (default 4)
-  --v6only        the IPv6 socket has IPV6_V6ONLY set (default: dual-stack)
-  --help          show this help`;
+was picked, with its share and a bar as long as the share. Sockets are not closed in
+between, so the lc policy sees all of them open.`,
+  options: [
+    ['--config FILE', 'the configuration (default: $SRC_VIPA_CONFIG_FILE, else /etc/src_vipa.conf)'],
+    ['-n COUNT', 'the number of decisions (1 to 10000000)'],
+    ['--seed S', 'fix the random generator (0 to 2^64-1) to repeat a run exactly'],
+    ['--json', 'print {"schema":1,"line":…,"rule":…,"policy":…,"mapped":…,"count":N,\n"rows":[{"source":…,"count":…,"share":…}]}; {"schema":1,"line":null,\n"count":N} when no rule matches'],
+    ['--bind PORT', 'simulate binds of the wildcard address on PORT'],
+    ['--family 4|6', 'the family of those binds (default 4)'],
+    ['--v6only', 'the IPv6 socket has IPV6_V6ONLY set (default: dual-stack)'],
+  ],
+};
 
 const BAR_WIDTH = 40;
 
 /** Counts the sources of `count` decisions; null when no rule answers the target. */
-export function simulateTarget(engine: Engine, target: Target, count: number): Distribution | null {
-  const first = engine.select(target.query);
-  if (first.code === 'pass') return null;
+export function simulateTarget(engine: Engine, target: Target, count: number,
+                               onProgress?: (done: number) => void): Distribution | null {
+  const tally = engine.tally(target.query, count, onProgress);
+  if (!tally) return null;
+  const { first, counts } = tally;
   const rule = engine.rule(first.rule)!;
-  const counts = rule.sources.map(() => 0);
-  counts[first.index]++;
-  for (let i = 1; i < count; i++) {
-    const decision = engine.select(target.query);
-    if (decision.code === 'pass') throw new Error('the engine stopped answering the same query');
-    counts[decision.index]++;
-  }
   return {
     line: first.line,
     rule: describeRule(rule),
@@ -69,11 +71,11 @@ export function formatDistribution(target: Target, count: number, d: Distributio
   const mapped = d.mapped ? ' (answered as IPv4-mapped addresses)' : '';
   const lines = [`${target.label}: line ${d.line} (${d.rule}), policy ${d.policy}, ${count} decisions${mapped}`];
   const width = Math.max('source'.length, ...d.rows.map((r) => r.source.length));
-  const max = Math.max(...d.rows.map((r) => r.count));
   lines.push(`  ${'source'.padEnd(width)}  ${'count'.padStart(9)}  ${'share'.padStart(6)}`);
   for (const { source, count: n } of d.rows) {
     const share = `${((100 * n) / count).toFixed(1)}%`;
-    const bar = '#'.repeat(max ? Math.round((BAR_WIDTH * n) / max) : 0);
+    // the bar is the share: a full bar is every decision
+    const bar = '#'.repeat(Math.round((BAR_WIDTH * n) / count));
     lines.push(`  ${source.padEnd(width)}  ${String(n).padStart(9)}  ${share.padStart(6)}  ${bar}`.trimEnd());
   }
   return lines;
@@ -84,8 +86,18 @@ export async function simulate(options: SimulateOptions, ctx: CommandContext): P
   const engine = await loadConfigFile(file, ctx, options.seed ? { seed: options.seed } : {});
   reportErrors(file, engine, ctx.io);
   const target = await resolveTarget(options, engine, ctx);
-  for (const line of formatDistribution(target, options.count, simulateTarget(engine, target, options.count))) {
-    ctx.io.out(line);
+  const progress = ctx.io.progress;
+  const distribution = simulateTarget(engine, target, options.count,
+    progress && ((done) => progress(`simulate: ${done} of ${options.count} decisions`)));
+  progress?.('');
+  if (options.json) {
+    ctx.io.out(JSON.stringify(distribution ? {
+      schema: JSON_SCHEMA, line: distribution.line, rule: distribution.rule, policy: distribution.policy,
+      mapped: distribution.mapped, count: options.count,
+      rows: distribution.rows.map((r) => ({ ...r, share: r.count / options.count })),
+    } : { schema: JSON_SCHEMA, line: null, count: options.count }));
+    return EXIT_OK;
   }
+  for (const line of formatDistribution(target, options.count, distribution)) ctx.io.out(line);
   return EXIT_OK;
 }

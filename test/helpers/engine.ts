@@ -5,10 +5,13 @@ import { type ResolveTable, tableResolver } from '../../host/resolve.js';
 
 export type TestLoadOptions = Omit<LoadOptions, 'resolver'> & { resolve?: ResolveTable };
 
-/** Loads `config`; host names resolve from `resolve` only (a missing name does not exist). */
+/**
+ * Loads `config`; host names resolve from `resolve` only (a missing name does not exist).
+ * The engine's messages are dropped unless `onLog` is given.
+ */
 export function load(config: string | Uint8Array, options: TestLoadOptions = {}): Promise<Engine> {
   const { resolve = {}, ...rest } = options;
-  return Engine.load(config, { ...rest, resolver: tableResolver(resolve) });
+  return Engine.load(config, { onLog: () => {}, ...rest, resolver: tableResolver(resolve) });
 }
 
 /** The diagnostics without their messages, for comparing with a table. */
