@@ -91,5 +91,5 @@ export function runDriver(driver: string, base: string, config: string | Uint8Ar
 
 /** The Node host's diagnostics in the driver's form. */
 export function nodeDiagnostics(engine: Engine): DriverDiagnostic[] {
-  return engine.diagnostics().map((d) => ({ line: d.line, column: d.column, severity: d.severity, code: d.code, message: d.message }));
+  return engine.diagnostics().map((d) => ({ line: d.line, column: d.column, severity: d.severity, code: d.abiCode, message: d.message }));
 }
