@@ -21,16 +21,18 @@ $(CLI_COMPLETION): dist/cli.js
 # Every test/*.test.ts, type-checked first (tsx does not check types). The CLI tests run
 # the compiled dist/cli.js.
 TEST_TARGETS += test-node
-test-node: $(BUILD)/engine.wasm dist/cli.js | deps-npm
+test-node: $(BUILD)/engine.wasm dist/cli.js | deps-npm deps-cases
 	$(TSC) -p test/tsconfig.json
 	$(UVU) '\.test\.ts$$'
 
 # The shared cases (test/cases/*.json) through `src-vipa test`, as an operator runs
-# policy tests: TAP read by prove. (test-node also runs them through the same runner, and
-# test-cases-native compares them with the native driver: mk/shim.mk.)
+# policy tests, in TAP (test/run-suites.sh checks it as prove would; test/policytest.test.ts
+# runs prove itself). test-node also runs them through the same runner, and
+# test-cases-native compares them with the native driver: mk/shim.mk.
 TEST_TARGETS += test-cases
-test-cases: dist/cli.js $(BUILD)/engine.wasm deps-cases
-	prove --exec 'node dist/cli.js test --tap' test/cases/*.json
+test-cases: dist/cli.js $(BUILD)/engine.wasm
+	node dist/cli.js test --tap test/cases/*.json
 
+# prove, for test/policytest.test.ts (test-node)
 deps-cases:
 	$(call need_tools,prove:perl)

@@ -110,16 +110,17 @@ deps-lint:
 	$(call need_tools,$(LINT_TOOLS))
 
 # make dist: build/src-vipa-VERSION.tar.gz, the source of both packages. The tracked files
-# of the work tree, plus what needs npm to build (build/engine.wasm, dist/), the rpm spec
+# of the work tree, plus what needs npm or Node to build (build/engine.wasm, dist/, the bash
+# completion), the rpm spec
 # (src-vipa.spec, so `rpmbuild -ta` works too) and mk/release.mk (the commit's date and
 # the packager). Reproducible: sorted, owned by root, every time the commit's.
 DIST_DIR = $(BUILD)/dist/$(PKG_NAME)-$(VERSION)
 TAR_REPRO := --sort=name --mtime=@$(SOURCE_DATE_EPOCH) --owner=0 --group=0 --numeric-owner \
   --mode=go-w --format=gnu
-dist: $(BUILD)/engine.wasm dist/cli.js
+dist: $(BUILD)/engine.wasm dist/cli.js $(CLI_COMPLETION)
 	rm -rf $(BUILD)/dist && mkdir -p $(DIST_DIR)
 	git ls-files -z | xargs -0 cp --parents -t $(DIST_DIR)
-	cp --parents -R $(BUILD)/engine.wasm dist $(DIST_DIR)
+	cp --parents -R $(BUILD)/engine.wasm dist $(CLI_COMPLETION) $(DIST_DIR)
 	printf '%s\n' '# written by make dist: this tree is a release tarball' \
 	  'RELEASE_DATE := $(SOURCE_DATE_EPOCH)' 'RELEASE_MAINTAINER := $(MAINTAINER)' \
 	  > $(DIST_DIR)/mk/release.mk

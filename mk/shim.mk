@@ -126,9 +126,14 @@ test-cases-native: $(BUILD)/sv_driver $(BUILD)/engine.wasm | deps-npm
 # (test/fuzz/config-fuzz.ts) for a fixed time; FUZZ_SEED repeats a run, and a difference
 # prints its seed. docs/reliability.md has the figures of a long run.
 FUZZ_SECONDS ?= 25
+# TAP for test/run-suites.sh: one test, the whole run (its lines say what was compared)
 test-fuzz: $(BUILD)/sv_driver $(BUILD)/engine.wasm | deps-npm
-	node --import tsx test/fuzz/config-fuzz.ts --driver $(BUILD)/sv_driver --out $(BUILD)/fuzz \
-	  --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+	@if node --import tsx test/fuzz/config-fuzz.ts --driver $(BUILD)/sv_driver --out $(BUILD)/fuzz \
+	  --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) 2>&1 | sed 's/^/# /'; \
+	  test "$${PIPESTATUS[0]}" = 0; then \
+	  echo "ok 1 - configuration fuzzing: the Node host and the native driver agree"; echo 1..1; \
+	else echo "not ok 1 - configuration fuzzing: a difference (seed and inputs above, build/fuzz/)"; \
+	  echo 1..1; exit 1; fi
 
 # Secure execution (set-user-ID): needs the real root user, says so and passes otherwise
 test-secure: $(BUILD)/src_vipa.so
